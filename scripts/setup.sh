@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# vigie setup: idempotent, offline except package registries (PyPI, Debian, crates.io).
+#  1. Debian packages (when apt is available and we are root): Apertium fr->es->en, build tools.
+#  2. Slim CPU libtorch 2.4.0 assembled from PyPI wheels into .deps/libtorch (git-ignored).
+#  3. cargo build --release (so `target/release/vigie` is ready).
+# After it, plain `cargo build` / `cargo test` work: .cargo/config.toml points LIBTORCH at
+# .deps/libtorch and build.rs writes an rpath into every binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DEPS="$ROOT/.deps"
+WHEELS="$DEPS/wheels"
+LIBTORCH="$DEPS/libtorch"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- 1. Debian packages
+APT_PKGS=(apertium apertium-fr-es apertium-eng-spa unzip pkg-config)
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  missing=()
+  for p in "${APT_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    log "Debian packages present"
+  fi
+else
+  log "apt-get not available or not root: skipping Apertium install (translation falls back to none)"
+  command -v unzip >/dev/null || { log "unzip is required"; exit 1; }
+fi
+
+# ---------------------------------------------------------------- 2. libtorch 2.4.0 (CPU)
+# Pinned wheels, verified by sha256 (deterministic input => deterministic libtorch folder).
+declare -A SHA=(
+  [torch-2.4.0-cp311-cp311-manylinux1_x86_64.whl]=e743adadd8c8152bb8373543964551a7cb7cc20ba898dc8f9c0cdbe47c283de0
+  [nvidia_cuda_runtime_cu12-12.1.105-py3-none-manylinux1_x86_64.whl]=6e258468ddf5796e25f1dc591a31029fa317d97a0a94ed93468fc86301d61e40
+  [nvidia_cuda_cupti_cu12-12.1.105-py3-none-manylinux1_x86_64.whl]=e54fde3983165c624cb79254ae9818a456eb6e87a7fd4d56a2352c24ee542d7e
+)
+PIP_SPECS=(torch==2.4.0 nvidia-cuda-runtime-cu12==12.1.105 nvidia-cuda-cupti-cu12==12.1.105)
+STAMP="$LIBTORCH/.vigie-libtorch-2.4.0"
+if [ -f "$STAMP" ]; then
+  log "libtorch 2.4.0 present in .deps/libtorch"
+else
+  mkdir -p "$WHEELS"
+  need=0
+  for w in "${!SHA[@]}"; do
+    if [ ! -f "$WHEELS/$w" ] || ! echo "${SHA[$w]}  $WHEELS/$w" | sha256sum -c --status; then need=1; fi
+  done
+  if [ $need = 1 ]; then
+    log "downloading torch 2.4.0 + CUDA runtime stubs wheels from PyPI (~800 MB, once)"
+    # The torch wheel is tagged for one CPython ABI; only its C++ libraries are used, so pin the tag
+    # and let any python3 with pip fetch it.
+    python3 -m pip download --no-deps --quiet -d "$WHEELS" \
+      --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311 \
+      --platform manylinux1_x86_64 "${PIP_SPECS[@]}"
+  fi
+  for w in "${!SHA[@]}"; do
+    echo "${SHA[$w]}  $WHEELS/$w" | sha256sum -c --status || { log "checksum mismatch for $w"; exit 1; }
+  done
+  log "assembling .deps/libtorch (include + CPU libraries)"
+  tmp=$(mktemp -d "$DEPS/unpack.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  unzip -q -o "$WHEELS/torch-2.4.0-cp311-cp311-manylinux1_x86_64.whl" \
+    'torch/include/*' 'torch/lib/libtorch_cpu.so' 'torch/lib/libtorch.so' 'torch/lib/libc10.so' \
+    'torch/lib/libgomp-*.so.1' -d "$tmp"
+  unzip -q -o "$WHEELS/nvidia_cuda_runtime_cu12-12.1.105-py3-none-manylinux1_x86_64.whl" \
+    'nvidia/cuda_runtime/lib/libcudart.so.12' -d "$tmp"
+  unzip -q -o "$WHEELS/nvidia_cuda_cupti_cu12-12.1.105-py3-none-manylinux1_x86_64.whl" \
+    'nvidia/cuda_cupti/lib/libcupti.so.12' -d "$tmp"
+  rm -rf "$LIBTORCH.new"
+  mkdir -p "$LIBTORCH.new/lib"
+  mv "$tmp/torch/include" "$LIBTORCH.new/include"
+  mv "$tmp"/torch/lib/* "$LIBTORCH.new/lib/"
+  mv "$tmp/nvidia/cuda_runtime/lib/libcudart.so.12" "$tmp/nvidia/cuda_cupti/lib/libcupti.so.12" "$LIBTORCH.new/lib/"
+  echo "2.4.0" > "$LIBTORCH.new/build-version"
+  rm -rf "$LIBTORCH"
+  mv "$LIBTORCH.new" "$LIBTORCH"
+  touch "$STAMP"
+  log "libtorch ready: $(du -sh "$LIBTORCH" | cut -f1)"
+fi
+
+# ---------------------------------------------------------------- 3. build
+if ! command -v cargo >/dev/null 2>&1; then log "cargo not found (install Rust first)"; exit 1; fi
+log "cargo build --release"
+cargo build --release --locked --quiet
+log "done: target/release/vigie"

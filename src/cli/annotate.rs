@@ -1,0 +1,78 @@
+use super::exit;
+use crate::ingest::IngestOptions;
+use crate::pipeline::{self, RunOptions};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+#[derive(clap::Args, Debug)]
+pub struct AnnotateArgs {
+    /// Inputs: .jsonl/.ndjson files (one {"id","text",...} per line), .txt files (one document
+    /// each, id = file name), directories (recursive, sorted), or - for JSONL on stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output JSONL file (default: stdout).
+    #[arg(short, long, value_name = "OUT.jsonl")]
+    pub output: Option<PathBuf>,
+    /// Errors file, one JSON line per rejected or changed document (default: OUT.errors.jsonl
+    /// next to -o, or stderr when writing to stdout).
+    #[arg(long, value_name = "ERR.jsonl")]
+    pub errors: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Continue an interrupted run into the same -o file: nothing lost, nothing duplicated.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bar and no final report.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Largest accepted document text in bytes; larger documents go to the errors file.
+    #[arg(long, default_value_t = IngestOptions::default().max_doc_bytes, value_name = "BYTES")]
+    pub max_doc_bytes: u64,
+    /// Load lexicons from this folder instead of the built-in copy of models/lexicons.
+    #[arg(long, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+    /// Documents per parallel batch (memory/throughput trade-off).
+    #[arg(long, default_value_t = 256, hide = true)]
+    pub chunk_docs: usize,
+}
+
+pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
+    let annotator = pipeline::default_annotator(a.lexicons.as_deref()).context("loading lexicons")?;
+    let stop = pipeline::run::stop_flag();
+    {
+        let stop = stop.clone();
+        // First Ctrl-C / SIGTERM: finish the documents in flight and checkpoint; second: exit now
+        // (the checkpoint protocol keeps --resume exact either way).
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(exit::INTERRUPTED);
+            }
+        });
+    }
+    let defaults = RunOptions::default();
+    let opts = RunOptions {
+        inputs: a.inputs,
+        output: a.output,
+        errors: a.errors,
+        threads: a.threads.unwrap_or(defaults.threads),
+        resume: a.resume,
+        ingest: IngestOptions { max_doc_bytes: a.max_doc_bytes },
+        chunk_docs: a.chunk_docs,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+        ..defaults
+    };
+    let summary = pipeline::run(&opts, &annotator, &stop)?;
+    if !a.quiet {
+        eprint!("{}", crate::report::format_summary(&summary));
+    }
+    Ok(if summary.interrupted {
+        exit::INTERRUPTED
+    } else if summary.stats.failed > 0 {
+        exit::SOME_FAILED
+    } else {
+        exit::OK
+    })
+}

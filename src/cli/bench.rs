@@ -1,0 +1,116 @@
+use crate::corpus::{jsonl_doc, Rng};
+use crate::pipeline::{self, RunOptions};
+use crate::report::peak_rss_bytes;
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Number of generated paragraphs (documents).
+    #[arg(long, default_value_t = 10_000)]
+    pub docs: u64,
+    /// Generate about this many bytes instead of --docs (e.g. 1000000000 for the flat-RSS check).
+    #[arg(long)]
+    pub bytes: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Keep the generated corpus and output in this folder (default: a temporary folder, removed).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seed of the corpus generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+fn rss_now() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
+    let tmp;
+    let dir = match &a.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let corpus = dir.join("bench-corpus.jsonl");
+    let out = dir.join("bench-out.jsonl");
+    let t0 = Instant::now();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&corpus).context("creating bench corpus")?);
+    let mut rng = Rng::new(a.seed);
+    let (mut n, mut bytes) = (0u64, 0u64);
+    loop {
+        let done = match a.bytes {
+            Some(b) => bytes >= b,
+            None => n >= a.docs,
+        };
+        if done {
+            break;
+        }
+        let line = jsonl_doc(&mut rng, n);
+        bytes += line.len() as u64;
+        w.write_all(line.as_bytes())?;
+        n += 1;
+    }
+    w.flush()?;
+    drop(w);
+    eprintln!("bench: generated {n} documents, {:.1} MB in {:.1}s", bytes as f64 / 1e6, t0.elapsed().as_secs_f64());
+
+    let annotator = pipeline::default_annotator(None)?;
+    let defaults = RunOptions::default();
+    let opts = RunOptions {
+        inputs: vec![corpus.clone()],
+        output: Some(out.clone()),
+        threads: a.threads.unwrap_or(defaults.threads),
+        ..defaults
+    };
+    // Sample RSS while running, to show whether memory stays flat.
+    let samples = Arc::new(Mutex::new(Vec::<(f64, u64)>::new()));
+    let running = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (samples, running) = (samples.clone(), running.clone());
+        std::thread::spawn(move || {
+            let t = Instant::now();
+            while running.load(Ordering::Relaxed) {
+                if let Ok(mut s) = samples.lock() {
+                    s.push((t.elapsed().as_secs_f64(), rss_now()));
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        })
+    };
+    let stop = AtomicBool::new(false);
+    let t1 = Instant::now();
+    let summary = pipeline::run(&opts, &annotator, &stop)?;
+    let wall = t1.elapsed().as_secs_f64();
+    running.store(false, Ordering::Relaxed);
+    let _ = sampler.join();
+    let s = samples.lock().map(|s| s.clone()).unwrap_or_default();
+    let at = |f: f64| s.get(((s.len().saturating_sub(1)) as f64 * f) as usize).map(|x| x.1 as f64 / 1e6).unwrap_or(0.0);
+    println!("bench: threads={} docs={} input_mb={:.1}", opts.threads, summary.stats.docs_in, bytes as f64 / 1e6);
+    println!("bench: annotated={} failed={} entities={}", summary.stats.annotated, summary.stats.failed, summary.stats.entities.values().sum::<u64>());
+    println!("bench: wall={:.2}s docs_per_s={:.0} mb_per_s={:.2}", wall, summary.stats.docs_in as f64 / wall, bytes as f64 / 1e6 / wall);
+    println!(
+        "bench: rss_mb at 10%={:.1} 50%={:.1} 90%={:.1} end={:.1}; peak_rss_mb={:.1}",
+        at(0.1),
+        at(0.5),
+        at(0.9),
+        at(1.0),
+        peak_rss_bytes().unwrap_or(0) as f64 / 1e6
+    );
+    Ok(super::exit::OK)
+}

@@ -1,0 +1,155 @@
+//! The document model: what goes in (`Document`) and what comes out (`Annotated`).
+//!
+//! Offsets everywhere are given twice: Unicode code points (`start`/`end`, end exclusive, what
+//! Python's `text[start:end]` expects) and UTF-8 bytes (`start_byte`/`end_byte`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Entity labels. Serialised as `ARMED_GROUP`, `LOCATION`, `WEAPON`, `PERSON`, `ORG`, `MISC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Label {
+    ArmedGroup,
+    Location,
+    Weapon,
+    Person,
+    Org,
+    Misc,
+}
+
+impl Label {
+    pub const ALL: [Label; 6] = [
+        Label::ArmedGroup,
+        Label::Location,
+        Label::Weapon,
+        Label::Person,
+        Label::Org,
+        Label::Misc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::ArmedGroup => "ARMED_GROUP",
+            Label::Location => "LOCATION",
+            Label::Weapon => "WEAPON",
+            Label::Person => "PERSON",
+            Label::Org => "ORG",
+            Label::Misc => "MISC",
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Label {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "ARMED_GROUP" => Ok(Label::ArmedGroup),
+            "LOCATION" | "LOC" => Ok(Label::Location),
+            "WEAPON" => Ok(Label::Weapon),
+            "PERSON" | "PER" => Ok(Label::Person),
+            "ORG" => Ok(Label::Org),
+            "MISC" => Ok(Label::Misc),
+            other => Err(format!("unknown label {other:?}")),
+        }
+    }
+}
+
+/// What produced an entity span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Lexicon,
+    Model,
+}
+
+/// Canonical identity of an entity, from the lexicons: something other systems can join on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Canonical {
+    /// Stable identifier, e.g. `ag:fla`, `wp:ied`, `loc:ml-aguelhoc`.
+    pub id: String,
+    /// Canonical (French) name.
+    pub name: String,
+    /// English name, when known.
+    pub name_en: Option<String>,
+    /// Kind: for armed groups `state|foreign|pmc|rebel|jihadist|militia|peacekeeping`; for weapons the
+    /// category; for places `country|region|town|...`.
+    pub kind: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (or `intl`).
+    pub country: Option<String>,
+}
+
+/// One entity span.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub start: usize,
+    pub end: usize,
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub text: String,
+    pub label: Label,
+    pub score: f32,
+    pub source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<Canonical>,
+}
+
+/// A sentence span in code points (end exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentenceSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A document id as given in the input: a string or a number (kept as given in the output).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DocId {
+    Str(String),
+    Num(serde_json::Number),
+}
+
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocId::Str(s) => f.write_str(s),
+            DocId::Num(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A validated input document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: DocId,
+    pub text: String,
+    pub lang: Option<String>,
+    /// Optional fields carried through unchanged (`title`, `date`, `url`, `source`).
+    pub meta: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Versions of what produced an annotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineInfo {
+    pub version: String,
+    pub models: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One output record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotated {
+    pub id: DocId,
+    pub text: String,
+    pub lang: String,
+    pub meta: serde_json::Map<String, serde_json::Value>,
+    pub sentences: Vec<SentenceSpan>,
+    pub entities: Vec<Entity>,
+    pub summary: Option<serde_json::Value>,
+    pub pipeline: PipelineInfo,
+}

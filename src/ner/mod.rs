@@ -1,0 +1,51 @@
+//! NER stage: the [`EntityTagger`] trait and its implementations.
+//!
+//! Taggers work on byte offsets of the (sanitised) document text; the pipeline converts them to
+//! code-point offsets when it builds the output. The lexicon tagger ([`LexiconTagger`]) is the first
+//! implementation; the transformer model implements the same trait.
+
+mod lexicon;
+
+pub use lexicon::LexiconTagger;
+
+use crate::doc::{Canonical, Label, Source};
+use std::ops::Range;
+
+/// A text to tag, with its sentence segmentation (byte ranges).
+#[derive(Debug, Clone, Copy)]
+pub struct TagInput<'a> {
+    pub text: &'a str,
+    pub sentences: &'a [Range<usize>],
+}
+
+/// An entity span in byte offsets, before the pipeline adds code-point offsets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub label: Label,
+    pub score: f32,
+    pub source: Source,
+    pub canonical: Option<Canonical>,
+}
+
+/// Errors a tagger can return for one document.
+#[derive(Debug, thiserror::Error)]
+pub enum NerError {
+    #[error("tagger {tagger}: {reason}")]
+    Failed { tagger: String, reason: String },
+}
+
+/// A named-entity tagger. Implementations are shared by all worker threads.
+pub trait EntityTagger: Send + Sync {
+    /// Short name recorded in `pipeline.models`.
+    fn name(&self) -> &str;
+    /// Description recorded in `pipeline.models` (version, fingerprint, sizes).
+    fn describe(&self) -> serde_json::Value;
+    /// Tags one document. Spans must be on char boundaries, non-empty, sorted, non-overlapping.
+    fn tag(&self, input: TagInput<'_>) -> Result<Vec<Span>, NerError>;
+    /// Tags several documents; implementations that batch (models) override this.
+    fn tag_batch(&self, inputs: &[TagInput<'_>]) -> Vec<Result<Vec<Span>, NerError>> {
+        inputs.iter().map(|i| self.tag(*i)).collect()
+    }
+}
