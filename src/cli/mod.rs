@@ -3,6 +3,7 @@
 
 mod annotate;
 mod bench;
+mod doctor;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ pub enum Command {
     Annotate(annotate::AnnotateArgs),
     /// Benchmark the pipeline on a generated corpus: docs/s and peak RSS.
     Bench(bench::BenchArgs),
+    /// Check the installation: libtorch, lexicons, Apertium.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Parses arguments, runs, returns the process exit code.
@@ -48,6 +51,7 @@ pub fn main() -> i32 {
     let res = match cli.command {
         Command::Annotate(a) => annotate::run(a),
         Command::Bench(b) => bench::run(b),
+        Command::Doctor(d) => doctor::run(d),
     };
     match res {
         Ok(code) => code,

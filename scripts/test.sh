@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# vigie tests: the whole suite (unit, integration, property, doc tests) against the release profile
+# that scripts/setup.sh built, so dependencies are compiled only once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f .deps/libtorch/.vigie-libtorch-2.4.0 ]; then
+  echo "libtorch is missing: run scripts/setup.sh first" >&2
+  exit 1
+fi
+cargo test --release --locked "$@"
