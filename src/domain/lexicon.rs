@@ -1596,6 +1596,16 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
     }
 
     #[test]
+    fn project_contract() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Lexicon>();
+        // the example in src/ner/lexicon.rs
+        let text = "Le FLA a attaqué près d'Aguelhoc.";
+        let got: Vec<&str> = lex().find(text).iter().map(|m| m.surface(text)).collect();
+        assert_eq!(got, ["FLA", "Aguelhoc"]);
+    }
+
+    #[test]
     fn loads_real_files_with_expected_sizes() {
         let l = lex();
         assert!(l.count(Label::ArmedGroup) >= 150, "{:?}", l);
