@@ -34,6 +34,10 @@ pub struct AnnotateArgs {
     /// Load lexicons from this folder instead of the built-in copy of models/lexicons.
     #[arg(long, value_name = "DIR")]
     pub lexicons: Option<PathBuf>,
+    /// Process only shard I of N (0-based; documents whose id hashes there), e.g. one Kubernetes
+    /// indexed Job or Slurm array task each; with --resume a failed shard is simply rerun.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::ingest::Shard>,
     /// Documents per parallel batch (memory/throughput trade-off).
     #[arg(long, default_value_t = 256, hide = true)]
     pub chunk_docs: usize,
@@ -59,7 +63,7 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
         errors: a.errors,
         threads: a.threads.unwrap_or(defaults.threads),
         resume: a.resume,
-        ingest: IngestOptions { max_doc_bytes: a.max_doc_bytes },
+        ingest: IngestOptions { max_doc_bytes: a.max_doc_bytes, shard: a.shard },
         chunk_docs: a.chunk_docs,
         progress: !a.quiet && std::io::stderr().is_terminal(),
         ..defaults

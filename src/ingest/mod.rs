@@ -144,12 +144,52 @@ pub struct Record {
 pub struct IngestOptions {
     /// Largest accepted `text`, in UTF-8 bytes.
     pub max_doc_bytes: u64,
+    /// Keep only the documents of this shard.
+    pub shard: Option<Shard>,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { max_doc_bytes: 4 * 1024 * 1024 }
+        IngestOptions { max_doc_bytes: 4 * 1024 * 1024, shard: None }
     }
+}
+
+/// Shard `index` of `count` (0-based): the documents whose id hashes there (FNV-1a 64 of the id
+/// as printed, modulo `count`), so N independent runs split a corpus with no coordination.
+/// Records whose id cannot be read go to shard 0, so every error is reported exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether a record with this id belongs to the shard.
+    pub fn contains(&self, id: Option<&DocId>) -> bool {
+        match id {
+            None => self.index == 0,
+            Some(id) => fnv1a64(id.to_string().as_bytes()) % u64::from(self.count) == u64::from(self.index),
+        }
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    /// Parses `I/N` with `0 <= I < N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (i, n) = s.split_once('/').ok_or_else(|| format!("expected I/N (e.g. 0/4), got {s:?}"))?;
+        let index: u32 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u32 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// FNV-1a 64: a hash that is the same on every machine and version (shard assignment).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn is_input_ext(p: &Path) -> Option<InputKind> {
@@ -401,7 +441,14 @@ impl Iterator for RecordReader {
             if self.current.is_none() {
                 let f = self.files.next()?;
                 match f.kind {
-                    InputKind::Text => return Some(self.read_text_file(&f)),
+                    InputKind::Text => {
+                        if let Some(sh) = self.opts.shard {
+                            if !sh.contains(Some(&DocId::Str(f.text_id.clone()))) {
+                                continue;
+                            }
+                        }
+                        return Some(self.read_text_file(&f));
+                    }
                     InputKind::Jsonl => match self.open(&f) {
                         Ok(r) => {
                             self.current = Some((f.display_name().into(), r));
@@ -432,6 +479,9 @@ impl Iterator for RecordReader {
                     self.line_no += 1;
                     let origin = Origin { input: name, line: Some(self.line_no) };
                     if lr.truncated {
+                        if self.opts.shard.is_some_and(|sh| !sh.contains(None)) {
+                            continue;
+                        }
                         return Some(self.record(origin, None, Err(InputError::LineTooLong(cap)), lr.consumed));
                     }
                     let line = trim_line(&self.buf);
@@ -440,6 +490,9 @@ impl Iterator for RecordReader {
                     }
                     let line = line.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(line);
                     let (id, doc) = parse_json_line(line, &self.opts);
+                    if self.opts.shard.is_some_and(|sh| !sh.contains(id.as_ref())) {
+                        continue;
+                    }
                     return Some(self.record(origin, id, doc, lr.consumed));
                 }
             }

@@ -107,6 +107,7 @@ fn run_fingerprint(files: &[InputFile], opts: &RunOptions, annotator: &Annotator
     resume::fingerprint(&serde_json::json!({
         "inputs": inputs,
         "max_doc_bytes": opts.ingest.max_doc_bytes,
+        "shard": opts.ingest.shard,
         "pipeline": annotator.info(),
     }))
 }
