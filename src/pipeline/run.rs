@@ -13,7 +13,7 @@ use crate::emit::{encode_jsonl, ErrorRecord, LineWriter, Severity, Sink};
 use crate::ingest::{expand_inputs, IngestError, IngestOptions, InputFile, Origin, Record, RecordReader};
 use crossbeam_channel::bounded;
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -97,7 +97,7 @@ struct Chunk {
     bytes: u64,
 }
 
-fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |source| RunError::Io { path: path.display().to_string(), source }
 }
 
@@ -112,14 +112,174 @@ fn run_fingerprint(files: &[InputFile], opts: &RunOptions, annotator: &Annotator
     }))
 }
 
+/// The output and errors files with the checkpoint state that describes them.
+struct Outputs {
+    out: LineWriter,
+    errs: LineWriter,
+    state: State,
+    /// `None` when writing to stdout (no checkpoints, no resume).
+    state_path: Option<PathBuf>,
+    out_name: String,
+    err_name: String,
+    last_durable: Instant,
+    durable_every: Duration,
+}
+
+enum Opened {
+    Ready(Box<Outputs>),
+    /// `--resume` on a run that had already finished.
+    AlreadyComplete(State),
+}
+
+impl Outputs {
+    /// Creates the files, or reopens them cut back to the last checkpoint with `--resume`.
+    fn open(opts: &RunOptions, err_path: Option<&Path>, fingerprint: String) -> Result<Opened, RunError> {
+        let name = |p: Option<&Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
+        let (out_name, err_name) = (name(opts.output.as_deref()), name(err_path));
+        let create = |p: Option<&Path>, stream: fn() -> LineWriter| match p {
+            Some(p) => LineWriter::create(p).map_err(io_err(p)),
+            None => Ok(stream()),
+        };
+        let state_path = opts.output.as_deref().map(resume::state_path);
+        let mut state = State::new(fingerprint);
+        let (out, errs) = match (opts.output.as_deref(), &state_path, opts.resume) {
+            (Some(o), Some(sp), true) => match resume::load(sp).map_err(io_err(sp))? {
+                Some(st) if st.fingerprint != state.fingerprint => {
+                    return Err(RunError::Resume {
+                        out: out_name,
+                        reason: "the inputs or settings differ from the interrupted run (rerun without --resume to start over)".into(),
+                    })
+                }
+                Some(st) if st.complete => return Ok(Opened::AlreadyComplete(st)),
+                Some(st) => {
+                    state = st;
+                    let ep = err_path.expect("an errors file goes with -o");
+                    (
+                        LineWriter::resume(o, state.out_bytes).map_err(io_err(o))?,
+                        LineWriter::resume(ep, state.err_bytes).map_err(io_err(ep))?,
+                    )
+                }
+                None if std::fs::metadata(o).map(|m| m.len() > 0).unwrap_or(false) => {
+                    return Err(RunError::Resume {
+                        out: out_name,
+                        reason: format!("no checkpoint file {} (rerun without --resume to overwrite)", sp.display()),
+                    });
+                }
+                None => (create(Some(o), LineWriter::stdout)?, create(err_path, LineWriter::stderr)?),
+            },
+            (None, _, true) => return Err(RunError::ResumeNeedsOutput),
+            (o, _, _) => (create(o, LineWriter::stdout)?, create(err_path, LineWriter::stderr)?),
+        };
+        let mut me = Outputs {
+            out,
+            errs,
+            state,
+            state_path,
+            out_name,
+            err_name,
+            last_durable: Instant::now(),
+            durable_every: opts.checkpoint_every,
+        };
+        me.save_state(true)?;
+        Ok(Opened::Ready(Box::new(me)))
+    }
+
+    fn save_state(&mut self, durable: bool) -> Result<(), RunError> {
+        if let Some(sp) = &self.state_path {
+            resume::save(sp, &self.state, durable).map_err(io_err(sp))?;
+        }
+        Ok(())
+    }
+
+    fn write_out(&mut self, line: &[u8]) -> Result<(), RunError> {
+        let name = &self.out_name;
+        self.out.write_line(line).map_err(|source| RunError::Io { path: name.clone(), source })
+    }
+
+    fn write_err(&mut self, rec: &ErrorRecord) -> Result<(), RunError> {
+        let name = &self.err_name;
+        self.errs.write_line(&rec.encode()).map_err(|source| RunError::Io { path: name.clone(), source })
+    }
+
+    /// Writes one batch of outcomes in order and updates the counters.
+    fn write_batch(&mut self, outcomes: Vec<Outcome>) -> Result<(), RunError> {
+        for o in outcomes {
+            match o {
+                Outcome::Skipped => continue,
+                Outcome::Doc { line, labels, warnings, origin, id } => {
+                    self.write_out(&line)?;
+                    let stats = &mut self.state.stats;
+                    stats.annotated += 1;
+                    for l in labels {
+                        *stats.entities.entry(l).or_default() += 1;
+                    }
+                    for reason in warnings {
+                        self.state.stats.warnings += 1;
+                        let (input, line) = (origin.input.to_string(), origin.line);
+                        self.write_err(&ErrorRecord { input, line, id: Some(id.clone()), severity: Severity::Warning, reason })?;
+                    }
+                }
+                Outcome::Failed(rec) => {
+                    self.state.stats.failed += 1;
+                    self.write_err(&rec)?;
+                }
+            }
+            self.state.stats.docs_in += 1;
+        }
+        Ok(())
+    }
+
+    /// Flushes both files, then records the checkpoint (synced to disk at most every
+    /// `durable_every`, and always when `force_durable`).
+    fn checkpoint(&mut self, force_durable: bool) -> Result<(), RunError> {
+        let durable = force_durable || (self.state_path.is_some() && self.last_durable.elapsed() >= self.durable_every);
+        let (on, en) = (self.out_name.clone(), self.err_name.clone());
+        self.out.flush(durable).map_err(|source| RunError::Io { path: on, source })?;
+        self.errs.flush(durable).map_err(|source| RunError::Io { path: en, source })?;
+        self.state.records_done = self.state.stats.docs_in;
+        self.state.out_bytes = self.out.position().unwrap_or(0);
+        self.state.err_bytes = self.errs.position().unwrap_or(0);
+        self.save_state(durable)?;
+        if durable {
+            self.last_durable = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+/// Reads records into chunks and sends them, stopping early when `stop` is set.
+fn read_chunks(
+    files: Vec<InputFile>,
+    opts: IngestOptions,
+    (chunk_docs, chunk_bytes): (usize, u64),
+    tx: crossbeam_channel::Sender<Chunk>,
+    stop: &AtomicBool,
+) -> Result<(), IngestError> {
+    let new_chunk = || Chunk { records: Vec::with_capacity(chunk_docs), bytes: 0 };
+    let mut rr = RecordReader::new(files, opts);
+    let mut chunk = new_chunk();
+    for rec in rr.by_ref() {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        chunk.bytes += rec.bytes.max(1);
+        chunk.records.push(rec);
+        if chunk.records.len() >= chunk_docs || chunk.bytes >= chunk_bytes {
+            if tx.send(std::mem::replace(&mut chunk, new_chunk())).is_err() {
+                return Ok(()); // the consumer stopped; its error is reported
+            }
+        }
+    }
+    if !chunk.records.is_empty() {
+        let _ = tx.send(chunk);
+    }
+    rr.take_fatal().map_or(Ok(()), Err)
+}
+
 /// Runs the pipeline over all inputs. `stop` is polled between documents (Ctrl-C handling).
 pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let files = expand_inputs(&opts.inputs)?;
-    let fingerprint = run_fingerprint(&files, opts, annotator);
-    if opts.resume && opts.output.is_none() {
-        return Err(RunError::ResumeNeedsOutput);
-    }
     let err_path = opts.errors.clone().or_else(|| {
         opts.output.as_ref().map(|o| {
             let mut s = o.as_os_str().to_owned();
@@ -127,195 +287,68 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
             PathBuf::from(s)
         })
     });
-
-    // Open outputs, fresh or resumed.
-    let mut state = State::new(fingerprint.clone());
-    let state_path = opts.output.as_ref().map(|o| resume::state_path(o));
-    let (mut out, mut errs) = match (&opts.output, opts.resume) {
-        (None, _) => (LineWriter::stdout(), match &err_path {
-            Some(p) => LineWriter::create(p).map_err(io_err(p))?,
-            None => LineWriter::stderr(),
-        }),
-        (Some(o), true) => {
-            let sp = state_path.as_ref().expect("output given");
-            let ep = err_path.as_ref().expect("output given");
-            match resume::load(sp).map_err(io_err(sp))? {
-                Some(st) => {
-                    if st.fingerprint != fingerprint {
-                        return Err(RunError::Resume {
-                            out: o.display().to_string(),
-                            reason: "the inputs or settings differ from the interrupted run (rerun without --resume to start over)".into(),
-                        });
-                    }
-                    if st.complete {
-                        return Ok(RunSummary {
-                            stats: st.stats,
-                            resumed_from: st.records_done,
-                            wall: started.elapsed(),
-                            already_complete: true,
-                            output: opts.output.clone(),
-                            errors: err_path,
-                            ..Default::default()
-                        });
-                    }
-                    state = st;
-                    (LineWriter::resume(o, state.out_bytes).map_err(io_err(o))?, LineWriter::resume(ep, state.err_bytes).map_err(io_err(ep))?)
-                }
-                None if o.exists() && std::fs::metadata(o).map(|m| m.len() > 0).unwrap_or(false) => {
-                    return Err(RunError::Resume {
-                        out: o.display().to_string(),
-                        reason: format!("no checkpoint file {} (rerun without --resume to overwrite)", sp.display()),
-                    });
-                }
-                None => (LineWriter::create(o).map_err(io_err(o))?, LineWriter::create(ep).map_err(io_err(ep))?),
-            }
-        }
-        (Some(o), false) => {
-            let ep = err_path.as_ref().expect("output given");
-            (LineWriter::create(o).map_err(io_err(o))?, LineWriter::create(ep).map_err(io_err(ep))?)
+    let mut summary = RunSummary { output: opts.output.clone(), errors: err_path.clone(), ..Default::default() };
+    let mut outputs = match Outputs::open(opts, err_path.as_deref(), run_fingerprint(&files, opts, annotator))? {
+        Opened::Ready(o) => o,
+        Opened::AlreadyComplete(st) => {
+            summary.resumed_from = st.records_done;
+            summary.stats = st.stats;
+            summary.already_complete = true;
+            summary.wall = started.elapsed();
+            return Ok(summary);
         }
     };
-    if let Some(sp) = &state_path {
-        resume::save(sp, &state, true).map_err(io_err(sp))?;
-    }
-    let skip = state.records_done;
+    let skip = outputs.state.records_done;
+    summary.resumed_from = skip;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .thread_name(|i| format!("vigie-worker-{i}"))
         .build()
         .map_err(|e| RunError::Pool(e.to_string()))?;
-
     let total_bytes: Option<u64> = files.iter().map(|f| f.size).sum();
     let progress = opts.progress.then(|| crate::report::progress_bar(total_bytes));
-
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(2);
     let (done_tx, done_rx) = bounded::<(Vec<Outcome>, u64)>(2);
-    let reader_opts = opts.ingest.clone();
-    let (chunk_docs, chunk_bytes) = (opts.chunk_docs.max(1), opts.chunk_bytes.max(1) as u64);
+    let limits = (opts.chunk_docs.max(1), opts.chunk_bytes.max(1) as u64);
+    let ingest = opts.ingest.clone();
 
-    let mut summary = RunSummary { resumed_from: skip, output: opts.output.clone(), errors: err_path.clone(), ..Default::default() };
-    let result = std::thread::scope(|scope| -> Result<(), RunError> {
-        // Reader: records → chunks, stopping early on interrupt.
-        let reader = scope.spawn(move || -> Result<(), IngestError> {
-            let mut rr = RecordReader::new(files, reader_opts);
-            let mut chunk = Chunk { records: Vec::with_capacity(chunk_docs), bytes: 0 };
-            for rec in rr.by_ref() {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                chunk.bytes += rec.bytes.max(1);
-                chunk.records.push(rec);
-                if chunk.records.len() >= chunk_docs || chunk.bytes >= chunk_bytes {
-                    let full = std::mem::replace(&mut chunk, Chunk { records: Vec::with_capacity(chunk_docs), bytes: 0 });
-                    if chunk_tx.send(full).is_err() {
-                        return Ok(());
-                    }
-                }
-            }
-            if !chunk.records.is_empty() {
-                let _ = chunk_tx.send(chunk);
-            }
-            match rr.take_fatal() {
-                Some(e) => Err(e),
-                None => Ok(()),
-            }
-        });
-
-        // Writer: ordered outcomes → files, checkpoints, stats.
-        let sp = state_path.clone();
-        let ep = err_path.clone();
-        let out_name = opts.output.clone();
-        let every = opts.checkpoint_every;
-        let progress = progress.clone();
-        let writer = scope.spawn(move || -> Result<State, RunError> {
-            let mut last_sync = Instant::now();
-            let werr = |p: &Option<PathBuf>| {
-                let name = p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
-                move |source| RunError::Io { path: name, source }
-            };
+    let stats = std::thread::scope(|scope| -> Result<Stats, RunError> {
+        let reader = scope.spawn(move || read_chunks(files, ingest, limits, chunk_tx, stop));
+        let pb = progress.clone();
+        let writer = scope.spawn(move || -> Result<Outputs, RunError> {
             for (outcomes, bytes) in done_rx {
-                for o in outcomes {
-                    match o {
-                        Outcome::Skipped => continue,
-                        Outcome::Doc { line, labels, warnings, origin, id } => {
-                            out.write_line(&line).map_err(werr(&out_name))?;
-                            state.stats.annotated += 1;
-                            for l in labels {
-                                *state.stats.entities.entry(l).or_default() += 1;
-                            }
-                            for w in warnings {
-                                state.stats.warnings += 1;
-                                let rec = ErrorRecord {
-                                    input: origin.input.to_string(),
-                                    line: origin.line,
-                                    id: Some(id.clone()),
-                                    severity: Severity::Warning,
-                                    reason: w,
-                                };
-                                errs.write_line(&rec.encode()).map_err(werr(&ep))?;
-                            }
-                        }
-                        Outcome::Failed(rec) => {
-                            state.stats.failed += 1;
-                            errs.write_line(&rec.encode()).map_err(werr(&ep))?;
-                        }
-                    }
-                    state.stats.docs_in += 1;
-                }
-                if let Some(pb) = &progress {
+                outputs.write_batch(outcomes)?;
+                outputs.checkpoint(false)?;
+                if let Some(pb) = &pb {
                     pb.inc(bytes);
-                    let secs = pb.elapsed().as_secs_f64().max(1e-3);
-                    pb.set_message(format!("{} docs, {:.0} docs/s", state.stats.docs_in, (state.stats.docs_in - skip) as f64 / secs));
-                }
-                if let Some(sp) = &sp {
-                    let durable = last_sync.elapsed() >= every;
-                    out.flush(durable).map_err(werr(&out_name))?;
-                    errs.flush(durable).map_err(werr(&ep))?;
-                    state.records_done = state.stats.docs_in;
-                    state.out_bytes = out.position().unwrap_or(0);
-                    state.err_bytes = errs.position().unwrap_or(0);
-                    resume::save(sp, &state, durable).map_err(io_err(sp))?;
-                    if durable {
-                        last_sync = Instant::now();
-                    }
-                } else {
-                    out.flush(false).map_err(werr(&out_name))?;
-                    errs.flush(false).map_err(werr(&ep))?;
+                    let done = outputs.state.stats.docs_in;
+                    let rate = (done - skip) as f64 / pb.elapsed().as_secs_f64().max(1e-3);
+                    pb.set_message(format!("{done} docs, {rate:.0} docs/s"));
                 }
             }
-            out.flush(true).map_err(werr(&out_name))?;
-            errs.flush(true).map_err(werr(&ep))?;
-            Ok(state)
+            Ok(*outputs)
         });
-
-        // Workers: annotate each chunk in parallel, keep the order.
+        // Annotate each chunk on the pool, keeping the order.
         for chunk in chunk_rx {
-            let bytes = chunk.bytes;
-            let outcomes: Vec<Outcome> = pool.install(|| {
-                chunk.records.into_par_iter().map(|rec| process(rec, skip, annotator)).collect()
-            });
-            if done_tx.send((outcomes, bytes)).is_err() {
-                break; // writer failed; its error is reported below
+            let outcomes: Vec<Outcome> =
+                pool.install(|| chunk.records.into_par_iter().map(|rec| process(rec, skip, annotator)).collect());
+            if done_tx.send((outcomes, chunk.bytes)).is_err() {
+                break; // the writer failed; its error is reported below
             }
         }
         drop(done_tx);
-        let final_state = writer.join().map_err(|_| RunError::Pool("writer thread panicked".into()))??;
-        let read_res = reader.join().map_err(|_| RunError::Pool("reader thread panicked".into()))?;
+        let mut outputs = writer.join().map_err(|_| RunError::Pool("writer thread panicked".into()))??;
+        reader.join().map_err(|_| RunError::Pool("reader thread panicked".into()))??;
         summary.interrupted = stop.load(Ordering::Relaxed);
-        let mut st = final_state;
-        read_res?;
-        if let Some(sp) = &state_path {
-            st.complete = !summary.interrupted;
-            resume::save(sp, &st, true).map_err(io_err(sp))?;
-        }
-        summary.stats = st.stats;
-        Ok(())
+        outputs.state.complete = !summary.interrupted;
+        outputs.checkpoint(true)?;
+        Ok(outputs.state.stats)
     });
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    result?;
+    summary.stats = stats?;
     summary.wall = started.elapsed();
     Ok(summary)
 }
