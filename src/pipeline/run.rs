@@ -220,6 +220,7 @@ impl Outputs {
                     }
                 }
                 Outcome::Failed(rec) => {
+                    tracing::debug!(input = %rec.input, line = ?rec.line, reason = %rec.reason, "document rejected");
                     self.state.stats.failed += 1;
                     self.write_err(&rec)?;
                 }
@@ -242,6 +243,7 @@ impl Outputs {
         self.save_state(durable)?;
         if durable {
             self.last_durable = Instant::now();
+            tracing::debug!(records = self.state.records_done, out_bytes = self.state.out_bytes, "checkpoint synced");
         }
         Ok(())
     }
@@ -300,6 +302,7 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
     };
     let skip = outputs.state.records_done;
     summary.resumed_from = skip;
+    tracing::info!(inputs = files.len(), threads = opts.threads, resume_after = skip, "annotate: start");
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -341,6 +344,9 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
         let mut outputs = writer.join().map_err(|_| RunError::Pool("writer thread panicked".into()))??;
         reader.join().map_err(|_| RunError::Pool("reader thread panicked".into()))??;
         summary.interrupted = stop.load(Ordering::Relaxed);
+        if summary.interrupted {
+            tracing::warn!(records = outputs.state.stats.docs_in, "interrupted; checkpoint written");
+        }
         outputs.state.complete = !summary.interrupted;
         outputs.checkpoint(true)?;
         Ok(outputs.state.stats)
