@@ -22,7 +22,8 @@ fn stages(c: &mut Criterion) {
             paras
                 .iter()
                 .map(|p| {
-                    let d = Document { id: DocId::Str("x".into()), text: p.clone(), lang: None, meta: Default::default() };
+                    let d =
+                        Document { id: DocId::Str("x".into()), text: p.clone(), lang: None, meta: Default::default() };
                     vigie::emit::encode_jsonl(&annotator.annotate(d).expect("annotate")).len()
                 })
                 .sum::<usize>()

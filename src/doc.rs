@@ -19,14 +19,8 @@ pub enum Label {
 }
 
 impl Label {
-    pub const ALL: [Label; 6] = [
-        Label::ArmedGroup,
-        Label::Location,
-        Label::Weapon,
-        Label::Person,
-        Label::Org,
-        Label::Misc,
-    ];
+    pub const ALL: [Label; 6] =
+        [Label::ArmedGroup, Label::Location, Label::Weapon, Label::Person, Label::Org, Label::Misc];
 
     pub fn as_str(self) -> &'static str {
         match self {

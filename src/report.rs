@@ -9,11 +9,14 @@ use std::fmt::Write as _;
 pub fn progress_bar(total_bytes: Option<u64>) -> ProgressBar {
     let pb = match total_bytes {
         Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ETA {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         ),
     };
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -36,7 +39,8 @@ pub fn format_summary(s: &RunSummary) -> String {
         st.warnings,
         if s.resumed_from > 0 { format!(" (resumed after {} records)", s.resumed_from) } else { String::new() }
     );
-    let ents: Vec<String> = Label::ALL.iter().map(|l| format!("{}={}", l, st.entities.get(l).copied().unwrap_or(0))).collect();
+    let ents: Vec<String> =
+        Label::ALL.iter().map(|l| format!("{}={}", l, st.entities.get(l).copied().unwrap_or(0))).collect();
     let _ = writeln!(o, "vigie: entities {}", ents.join(" "));
     let secs = s.wall.as_secs_f64();
     let done = st.docs_in.saturating_sub(s.resumed_from);

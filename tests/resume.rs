@@ -92,7 +92,17 @@ fn sigint_checkpoints_then_resume_completes() {
     let (want_out, _) = reference(&input, dir.path());
     let out = dir.path().join("o.jsonl");
     let child = vigie()
-        .args(["annotate", "--quiet", "--threads", "1", "--chunk-docs", "50", input.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .args([
+            "annotate",
+            "--quiet",
+            "--threads",
+            "1",
+            "--chunk-docs",
+            "50",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
@@ -106,7 +116,16 @@ fn sigint_checkpoints_then_resume_completes() {
     } else {
         eprintln!("note: the run finished before SIGINT arrived (status {:?})", st.status.code());
     }
-    let r = run(&["annotate", "--quiet", "--resume", "--threads", "2", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let r = run(&[
+        "annotate",
+        "--quiet",
+        "--resume",
+        "--threads",
+        "2",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.status.code(), Some(3));
     assert!(std::fs::read(&out).unwrap() == want_out);
 }

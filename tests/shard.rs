@@ -17,7 +17,10 @@ fn union_of_shards_equals_single_run() {
     }
     let input = write(dir.path(), "c.jsonl", data);
     let single = dir.path().join("single.jsonl");
-    assert_eq!(run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", single.to_str().unwrap()]).status.code(), Some(3));
+    assert_eq!(
+        run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", single.to_str().unwrap()]).status.code(),
+        Some(3)
+    );
     let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().map(String::from).collect::<Vec<_>>();
     let (mut out_union, mut err_union) = (Vec::new(), Vec::new());
     let n = 3;

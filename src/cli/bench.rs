@@ -30,7 +30,9 @@ pub struct BenchArgs {
 fn rss_now() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
 }
@@ -102,8 +104,18 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     let s = samples.lock().map(|s| s.clone()).unwrap_or_default();
     let at = |f: f64| s.get(((s.len().saturating_sub(1)) as f64 * f) as usize).map(|x| x.1 as f64 / 1e6).unwrap_or(0.0);
     println!("bench: threads={} docs={} input_mb={:.1}", opts.threads, summary.stats.docs_in, bytes as f64 / 1e6);
-    println!("bench: annotated={} failed={} entities={}", summary.stats.annotated, summary.stats.failed, summary.stats.entities.values().sum::<u64>());
-    println!("bench: wall={:.2}s docs_per_s={:.0} mb_per_s={:.2}", wall, summary.stats.docs_in as f64 / wall, bytes as f64 / 1e6 / wall);
+    println!(
+        "bench: annotated={} failed={} entities={}",
+        summary.stats.annotated,
+        summary.stats.failed,
+        summary.stats.entities.values().sum::<u64>()
+    );
+    println!(
+        "bench: wall={:.2}s docs_per_s={:.0} mb_per_s={:.2}",
+        wall,
+        summary.stats.docs_in as f64 / wall,
+        bytes as f64 / 1e6 / wall
+    );
     println!(
         "bench: rss_mb at 10%={:.1} 50%={:.1} 90%={:.1} end={:.1}; peak_rss_mb={:.1}",
         at(0.1),

@@ -13,14 +13,19 @@ fn libtorch_check() -> Result<String, String> {
         (p, tch::get_num_threads(), tch::utils::has_mkl())
     });
     match r {
-        Ok((v, threads, mkl)) if (v - 54.0).abs() < 1e-6 => Ok(format!("ok (matmul check passed, {threads} threads, mkl={mkl})")),
+        Ok((v, threads, mkl)) if (v - 54.0).abs() < 1e-6 => {
+            Ok(format!("ok (matmul check passed, {threads} threads, mkl={mkl})"))
+        }
         Ok((v, _, _)) => Err(format!("wrong result {v} (expected 54)")),
         Err(_) => Err("libtorch call panicked".into()),
     }
 }
 
 fn apertium_check() -> Result<String, String> {
-    let out = Command::new("apertium").arg("-l").output().map_err(|e| format!("not installed ({e}); run scripts/setup.sh"))?;
+    let out = Command::new("apertium")
+        .arg("-l")
+        .output()
+        .map_err(|e| format!("not installed ({e}); run scripts/setup.sh"))?;
     let modes = String::from_utf8_lossy(&out.stdout);
     let has = |m: &str| modes.lines().any(|l| l.trim() == m);
     if has("fr-es") && (has("spa-eng") || has("es-en")) {

@@ -54,16 +54,8 @@ pub const PLACES_FILE: &str = "places.tsv";
 const RULES_VERSION: &str = "vigie-lexicon-rules/1";
 
 /// Kinds accepted in `armed_groups.tsv`.
-const ARMED_GROUP_KINDS: &[&str] = &[
-    "state",
-    "foreign",
-    "pmc",
-    "rebel",
-    "separatist",
-    "jihadist",
-    "militia",
-    "peacekeeping",
-];
+const ARMED_GROUP_KINDS: &[&str] =
+    &["state", "foreign", "pmc", "rebel", "separatist", "jihadist", "militia", "peacekeeping"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
@@ -74,11 +66,7 @@ pub enum LexiconError {
         source: std::io::Error,
     },
     #[error("{}:{line}: {reason}", path.display())]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
+    Parse { path: PathBuf, line: usize, reason: String },
     #[error("cannot build the lexicon automaton: {0}")]
     Build(String),
 }
@@ -189,14 +177,7 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
         name: "mine-resource",
         ids: &["wp:mine", "wp:mine-artisanale"],
         categories: NO,
-        skip_words: &[
-            "artisanale",
-            "artisanales",
-            "illegale",
-            "illegales",
-            "clandestine",
-            "clandestines",
-        ],
+        skip_words: &["artisanale", "artisanales", "illegale", "illegales", "clandestine", "clandestines"],
         next_phrases: MINE_RESOURCES,
         prev_phrases: &[
             "ministre des",
@@ -217,13 +198,7 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "fait",
             "faisait",
         ],
-        near_words: &[
-            "orpaillage",
-            "orpailleur",
-            "orpailleurs",
-            "aurifere",
-            "auriferes",
-        ],
+        near_words: &["orpaillage", "orpailleur", "orpailleurs", "aurifere", "auriferes"],
         near_window: 3,
         reject_de_capitalized: true,
         // « Thetford Mines », « École des Mines »
@@ -286,22 +261,8 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
         ids: &["wp:canon"],
         categories: NO,
         skip_words: NO,
-        next_phrases: &[
-            "a eau",
-            "a neige",
-            "a confettis",
-            "a mousse",
-            "de beaute",
-            "a son",
-        ],
-        prev_phrases: &[
-            "chair a",
-            "appareil",
-            "appareils",
-            "droit",
-            "un vrai",
-            "une vraie",
-        ],
+        next_phrases: &["a eau", "a neige", "a confettis", "a mousse", "de beaute", "a son"],
+        prev_phrases: &["chair a", "appareil", "appareils", "droit", "un vrai", "une vraie"],
         near_words: NO,
         near_window: 0,
         reject_de_capitalized: false,
@@ -360,14 +321,7 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
         ids: &["wp:mortier"],
         categories: NO,
         skip_words: NO,
-        next_phrases: &[
-            "de ciment",
-            "de chaux",
-            "colle",
-            "frais",
-            "de jointoiement",
-            "et pilon",
-        ],
+        next_phrases: &["de ciment", "de chaux", "colle", "frais", "de jointoiement", "et pilon"],
         prev_phrases: &["pilon et"],
         near_words: NO,
         near_window: 0,
@@ -564,10 +518,7 @@ struct Normalized {
 }
 
 fn is_dropped(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-    ) || is_combining_mark(c)
+    matches!(c, '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}') || is_combining_mark(c)
 }
 
 fn is_space_like(c: char) -> bool {
@@ -578,9 +529,7 @@ fn is_space_like(c: char) -> bool {
 fn fold_char(c: char, keep_case: bool, out: &mut Vec<char>) {
     match c {
         '\u{2019}' | '\u{02BC}' | '\u{2018}' | '`' | '\u{2032}' | '\u{00B4}' => out.push('\''),
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => {
-            out.push('-')
-        }
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => out.push('-'),
         'œ' => out.extend(['o', 'e']),
         'Œ' => out.extend(if keep_case { ['O', 'E'] } else { ['o', 'e'] }),
         'æ' => out.extend(['a', 'e']),
@@ -660,9 +609,7 @@ fn exact_form(s: &str) -> String {
         pending_space = false;
         match c {
             '\u{2019}' | '\u{02BC}' | '\u{2018}' | '`' | '\u{2032}' | '\u{00B4}' => out.push('\''),
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => {
-                out.push('-')
-            }
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => out.push('-'),
             _ => out.push(c),
         }
     }
@@ -673,10 +620,7 @@ fn exact_form(s: &str) -> String {
 
 /// Normalised form of a term (trimmed of non-alphanumeric chars at both ends).
 fn normalize_term(s: &str, keep_case: bool) -> String {
-    normalize(s, keep_case)
-        .text
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_string()
+    normalize(s, keep_case).text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
 }
 
 fn is_word_char(c: char) -> bool {
@@ -704,15 +648,7 @@ impl FileKind {
     }
     fn columns(self) -> &'static [&'static str] {
         match self {
-            FileKind::ArmedGroups => &[
-                "id",
-                "name",
-                "name_en",
-                "kind",
-                "country",
-                "actor_category",
-                "aliases",
-            ],
+            FileKind::ArmedGroups => &["id", "name", "name_en", "kind", "country", "actor_category", "aliases"],
             FileKind::Weapons => &["id", "name", "name_en", "category", "aliases"],
             FileKind::Places => &["id", "name", "name_en", "kind", "country", "aliases"],
         }
@@ -810,9 +746,7 @@ fn auto_case_sensitive(alias: &str) -> bool {
     letters > 0 && letters <= 6 && (lower == 0 || upper >= 2)
 }
 
-const PLURAL_STOP: &[&str] = &[
-    "de", "du", "des", "à", "a", "au", "aux", "en", "sol", "pour",
-];
+const PLURAL_STOP: &[&str] = &["de", "du", "des", "à", "a", "au", "aux", "en", "sol", "pour"];
 
 /// French plural of a weapon alias (see module docs); `None` when nothing changes.
 fn pluralize(alias: &str) -> Option<String> {
@@ -821,11 +755,7 @@ fn pluralize(alias: &str) -> Option<String> {
     let mut changed = false;
     for w in alias.split_whitespace() {
         let lw = w.to_lowercase();
-        if !stopped
-            && (PLURAL_STOP.contains(&lw.as_str())
-                || lw.starts_with("d'")
-                || lw.starts_with("d\u{2019}"))
-        {
+        if !stopped && (PLURAL_STOP.contains(&lw.as_str()) || lw.starts_with("d'") || lw.starts_with("d\u{2019}")) {
             stopped = true;
         }
         let keep = stopped
@@ -860,11 +790,7 @@ fn parse_file(
     aliases: &mut Vec<RawAlias>,
     hash: &mut u64,
 ) -> Result<usize, LexiconError> {
-    let perr = |line: usize, reason: String| LexiconError::Parse {
-        path: path.to_path_buf(),
-        line,
-        reason,
-    };
+    let perr = |line: usize, reason: String| LexiconError::Parse { path: path.to_path_buf(), line, reason };
     fnv1a64(hash, b"\x1e");
     fnv1a64(hash, kind.file_name().as_bytes());
     let content = content.strip_prefix('\u{FEFF}').unwrap_or(content);
@@ -883,23 +809,13 @@ fn parse_file(
         if !header_seen {
             let got: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
             if got != cols {
-                return Err(perr(
-                    lineno,
-                    format!("bad header: expected {:?}, got {:?}", cols, got),
-                ));
+                return Err(perr(lineno, format!("bad header: expected {:?}, got {:?}", cols, got)));
             }
             header_seen = true;
             continue;
         }
         if fields.len() != cols.len() {
-            return Err(perr(
-                lineno,
-                format!(
-                    "expected {} tab-separated columns, got {}",
-                    cols.len(),
-                    fields.len()
-                ),
-            ));
+            return Err(perr(lineno, format!("expected {} tab-separated columns, got {}", cols.len(), fields.len())));
         }
         let id = fields[0].trim();
         let name = fields[1].trim();
@@ -907,13 +823,7 @@ fn parse_file(
             return Err(perr(lineno, "empty id or name".into()));
         }
         if !id.starts_with(kind.id_prefix()) || id.contains(char::is_whitespace) {
-            return Err(perr(
-                lineno,
-                format!(
-                    "id {id:?} must start with {:?} and contain no space",
-                    kind.id_prefix()
-                ),
-            ));
+            return Err(perr(lineno, format!("id {id:?} must start with {:?} and contain no space", kind.id_prefix())));
         }
         if by_id.contains_key(id) {
             return Err(perr(lineno, format!("duplicate id {id:?}")));
@@ -922,10 +832,7 @@ fn parse_file(
             FileKind::ArmedGroups => {
                 let k = fields[3].trim();
                 if !ARMED_GROUP_KINDS.contains(&k) {
-                    return Err(perr(
-                        lineno,
-                        format!("kind {k:?} not one of {ARMED_GROUP_KINDS:?}"),
-                    ));
+                    return Err(perr(lineno, format!("kind {k:?} not one of {ARMED_GROUP_KINDS:?}")));
                 }
                 (opt(k), opt(fields[4]), opt(fields[5]), fields[6])
             }
@@ -943,8 +850,7 @@ fn parse_file(
             .iter()
             .filter(|r| {
                 r.ids.contains(&id)
-                    || (kind == FileKind::Weapons
-                        && kind_v.as_deref().is_some_and(|k| r.categories.contains(&k)))
+                    || (kind == FileKind::Weapons && kind_v.as_deref().is_some_and(|k| r.categories.contains(&k)))
             })
             .collect();
         entries.push(Entry {
@@ -963,9 +869,7 @@ fn parse_file(
         count += 1;
         let mut seen_local: HashSet<String> = HashSet::new();
         // `=Name` among the aliases: the name is matched with exact case only.
-        let name_exact = alias_field
-            .split('|')
-            .any(|a| a.trim().strip_prefix('=').is_some_and(|r| r.trim() == name));
+        let name_exact = alias_field.split('|').any(|a| a.trim().strip_prefix('=').is_some_and(|r| r.trim() == name));
         let name_iter = (!name_exact).then_some(name);
         for a in name_iter.into_iter().chain(alias_field.split('|')) {
             let a = a.trim();
@@ -1022,11 +926,7 @@ impl Lexicon {
     }
 
     /// Builds from in-memory TSV contents (for tests).
-    pub fn from_tsv(
-        armed_groups: &str,
-        weapons: &str,
-        places: &str,
-    ) -> Result<Lexicon, LexiconError> {
+    pub fn from_tsv(armed_groups: &str, weapons: &str, places: &str) -> Result<Lexicon, LexiconError> {
         Self::build([
             (PathBuf::from(ARMED_GROUPS_FILE), armed_groups),
             (PathBuf::from(WEAPONS_FILE), weapons),
@@ -1043,21 +943,9 @@ impl Lexicon {
         fnv1a64(&mut hash, RULES_VERSION.as_bytes());
         let mut counts = [0usize; 3];
         for (i, (path, content)) in files.iter().enumerate() {
-            counts[i] = parse_file(
-                kinds[i],
-                path,
-                content,
-                &mut entries,
-                &mut by_id,
-                &mut raw,
-                &mut hash,
-            )?;
+            counts[i] = parse_file(kinds[i], path, content, &mut entries, &mut by_id, &mut raw, &mut hash)?;
         }
-        let path_of = |k: FileKind| {
-            files[kinds.iter().position(|x| *x == k).unwrap_or(0)]
-                .0
-                .clone()
-        };
+        let path_of = |k: FileKind| files[kinds.iter().position(|x| *x == k).unwrap_or(0)].0.clone();
 
         // pattern -> index; per pattern: (variant, kind, line, generated)
         let mut pat_index: HashMap<String, usize> = HashMap::new();
@@ -1090,8 +978,7 @@ impl Lexicon {
             let list = &mut variants[pi];
             let mut skip = false;
             for (v, k, line, generated) in list.iter() {
-                let clash =
-                    v.exact == CaseCheck::Any || exact == CaseCheck::Any || v.exact == exact;
+                let clash = v.exact == CaseCheck::Any || exact == CaseCheck::Any || v.exact == exact;
                 if !clash || *k != a.kind {
                     continue;
                 }
@@ -1113,15 +1000,7 @@ impl Lexicon {
                 });
             }
             if !skip {
-                list.push((
-                    Variant {
-                        entry: a.entry,
-                        exact,
-                    },
-                    a.kind,
-                    a.line,
-                    a.generated,
-                ));
+                list.push((Variant { entry: a.entry, exact }, a.kind, a.line, a.generated));
             }
         }
         let variants: Vec<Vec<Variant>> = variants
@@ -1141,14 +1020,7 @@ impl Lexicon {
                     .map_err(|e| LexiconError::Build(e.to_string()))?,
             )
         };
-        Ok(Lexicon {
-            entries,
-            by_id,
-            variants,
-            ac,
-            fingerprint: format!("{hash:016x}"),
-            counts,
-        })
+        Ok(Lexicon { entries, by_id, variants, ac, fingerprint: format!("{hash:016x}"), counts })
     }
 
     /// Number of entries (all three files).
@@ -1183,16 +1055,12 @@ impl Lexicon {
 
     /// Canonical record of an id (`ag:fla`, `wp:drone`, `loc:ml-kidal`).
     pub fn get(&self, id: &str) -> Option<(Label, &Canonical)> {
-        self.by_id
-            .get(id)
-            .map(|&i| (self.entries[i].label, &self.entries[i].canonical))
+        self.by_id.get(id).map(|&i| (self.entries[i].label, &self.entries[i].canonical))
     }
 
     /// ACLED-style actor category of an armed group id.
     pub fn actor_category(&self, id: &str) -> Option<&str> {
-        self.by_id
-            .get(id)
-            .and_then(|&i| self.entries[i].actor_category.as_deref())
+        self.by_id.get(id).and_then(|&i| self.entries[i].actor_category.as_deref())
     }
 
     /// Finds entity mentions. Non-overlapping, sorted by start; longest match wins; byte
@@ -1230,10 +1098,7 @@ impl Lexicon {
                     continue;
                 }
                 let e = &self.entries[v.entry];
-                if e.rules
-                    .iter()
-                    .any(|r| rejects(r, text, &norm, (ns, ne), (os, oe)))
-                {
+                if e.rules.iter().any(|r| rejects(r, text, &norm, (ns, ne), (os, oe))) {
                     continue;
                 }
                 cands.push((ns, ne, v.entry, os, oe));
@@ -1251,12 +1116,7 @@ impl Lexicon {
             first = false;
             last_end = ne;
             let e = &self.entries[entry];
-            out.push(LexMatch {
-                start_byte: os,
-                end_byte: oe,
-                label: e.label,
-                canonical: e.canonical.clone(),
-            });
+            out.push(LexMatch { start_byte: os, end_byte: oe, label: e.label, canonical: e.canonical.clone() });
         }
         out
     }
@@ -1266,8 +1126,7 @@ fn boundary_ok(hay: &str, ns: usize, ne: usize) -> bool {
     let (Some(before), Some(after)) = (hay.get(..ns), hay.get(ne..)) else {
         return false;
     };
-    !before.chars().next_back().is_some_and(is_word_char)
-        && !after.chars().next().is_some_and(is_word_char)
+    !before.chars().next_back().is_some_and(is_word_char) && !after.chars().next().is_some_and(is_word_char)
 }
 
 /// Maps a normalised span back to original byte offsets (end extended over trailing combining
@@ -1306,33 +1165,21 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
 
 fn starts_with_phrase(s: &str, p: &str) -> bool {
     s.starts_with(p)
-        && !(p.ends_with(|c: char| c.is_alphanumeric())
-            && s[p.len()..].chars().next().is_some_and(is_word_char))
+        && !(p.ends_with(|c: char| c.is_alphanumeric()) && s[p.len()..].chars().next().is_some_and(is_word_char))
 }
 
 fn ends_with_phrase(s: &str, p: &str) -> bool {
-    s.ends_with(p)
-        && !s[..s.len() - p.len()]
-            .chars()
-            .next_back()
-            .is_some_and(is_word_char)
+    s.ends_with(p) && !s[..s.len() - p.len()].chars().next_back().is_some_and(is_word_char)
 }
 
 /// Words (alphanumeric runs of 2+ chars) of a slice.
 fn words(s: &str) -> impl DoubleEndedIterator<Item = &str> {
-    s.split(|c: char| !is_word_char(c))
-        .filter(|w| w.chars().nth(1).is_some())
+    s.split(|c: char| !is_word_char(c)).filter(|w| w.chars().nth(1).is_some())
 }
 
 const CONTEXT_BYTES: usize = 160;
 
-fn rejects(
-    r: &ContextRule,
-    text: &str,
-    norm: &Normalized,
-    (ns, ne): (usize, usize),
-    (os, oe): (usize, usize),
-) -> bool {
+fn rejects(r: &ContextRule, text: &str, norm: &Normalized, (ns, ne): (usize, usize), (os, oe): (usize, usize)) -> bool {
     let hay = norm.text.as_str();
     let after_full = &hay[ne..];
     let after = &after_full[..floor_boundary(after_full, CONTEXT_BYTES)];
@@ -1362,9 +1209,7 @@ fn rejects(
     }
     if r.near_window > 0 && !r.near_words.is_empty() {
         let hit = |w: &str| r.near_words.contains(&w);
-        if words(after).take(r.near_window).any(hit)
-            || words(before).rev().take(r.near_window).any(hit)
-        {
+        if words(after).take(r.near_window).any(hit) || words(before).rev().take(r.near_window).any(hit) {
             return true;
         }
     }
@@ -1395,11 +1240,7 @@ fn de_capitalized(text: &str, norm: &Normalized, ne: usize) -> bool {
         return false;
     };
     let npos = ne + (after.len() - rest.len()) + skip;
-    norm.map
-        .get(npos)
-        .and_then(|&o| text.get(o..))
-        .and_then(|s| s.chars().next())
-        .is_some_and(|c| c.is_uppercase())
+    norm.map.get(npos).and_then(|&o| text.get(o..)).and_then(|s| s.chars().next()).is_some_and(|c| c.is_uppercase())
 }
 
 /// Lower-case forms of words that may precede a capitalised place name without making it part
@@ -1468,19 +1309,13 @@ fn adjacent_capitalized(text: &str, os: usize, oe: usize) -> bool {
     if trimmed.len() == before.len() {
         return false;
     }
-    let word_start = trimmed
-        .char_indices()
-        .rev()
-        .take(40)
-        .take_while(|(_, c)| c.is_alphabetic())
-        .last()
-        .map(|(i, _)| i);
+    let word_start =
+        trimmed.char_indices().rev().take(40).take_while(|(_, c)| c.is_alphabetic()).last().map(|(i, _)| i);
     let Some(ws) = word_start else {
         return false;
     };
     let word = &trimmed[ws..];
-    if !word.chars().next().is_some_and(|c| c.is_uppercase())
-        || NAME_PREV_STOP.contains(&word.to_lowercase().as_str())
+    if !word.chars().next().is_some_and(|c| c.is_uppercase()) || NAME_PREV_STOP.contains(&word.to_lowercase().as_str())
     {
         return false;
     }
@@ -1529,8 +1364,7 @@ fn is_sentence_opener(c: char) -> bool {
 }
 
 fn capitalized_mid_sentence(text: &str, os: usize) -> bool {
-    text[os..].chars().next().is_some_and(|c| c.is_uppercase())
-        && !capitalized_sentence_start(text, os)
+    text[os..].chars().next().is_some_and(|c| c.is_uppercase()) && !capitalized_sentence_start(text, os)
 }
 
 #[cfg(test)]
@@ -1555,17 +1389,11 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
     }
 
     fn found(text: &str) -> Vec<(String, Label, String)> {
-        lex()
-            .find(text)
-            .into_iter()
-            .map(|m| (m.surface(text).to_string(), m.label, m.canonical.id))
-            .collect()
+        lex().find(text).into_iter().map(|m| (m.surface(text).to_string(), m.label, m.canonical.id)).collect()
     }
 
     fn has(text: &str, surface: &str, label: Label) -> bool {
-        found(text)
-            .iter()
-            .any(|(s, l, _)| s == surface && *l == label)
+        found(text).iter().any(|(s, l, _)| s == surface && *l == label)
     }
 
     /// Every occurrence of `surface` (starting at a word boundary) is a match with this label.
@@ -1573,20 +1401,14 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         let ms = lex().find(text);
         let mut n = 0;
         for (pos, _) in text.match_indices(surface) {
-            if text[..pos]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-            {
+            if text[..pos].chars().next_back().is_some_and(char::is_alphanumeric) {
                 continue;
             }
             n += 1;
             let m = ms
                 .iter()
                 .find(|m| m.start_byte == pos && m.end_byte == pos + surface.len())
-                .unwrap_or_else(|| {
-                    panic!("no match for {surface:?} at {pos}; got {:?}", found(text))
-                });
+                .unwrap_or_else(|| panic!("no match for {surface:?} at {pos}; got {:?}", found(text)));
             assert_eq!(m.label, label, "{surface}");
             if let Some(id) = id {
                 assert_eq!(m.canonical.id, id, "{surface}");
@@ -1611,10 +1433,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert!(l.count(Label::ArmedGroup) >= 150, "{:?}", l);
         assert!(l.count(Label::Weapon) >= 100, "{:?}", l);
         assert!(l.count(Label::Location) >= 200, "{:?}", l);
-        assert_eq!(
-            l.len(),
-            l.count(Label::ArmedGroup) + l.count(Label::Weapon) + l.count(Label::Location)
-        );
+        assert_eq!(l.len(), l.count(Label::ArmedGroup) + l.count(Label::Weapon) + l.count(Label::Location));
         assert_eq!(l.fingerprint().len(), 16);
         assert_eq!(l.actor_category("ag:fla"), Some("Rebel Groups"));
         let (label, c) = l.get("ag:fama").unwrap();
@@ -1625,13 +1444,8 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
 
     #[test]
     fn data_files_are_consistent() {
-        const CATS: &[&str] = &[
-            "State Forces",
-            "Rebel Groups",
-            "Political Militias",
-            "Identity Militias",
-            "External/Other Forces",
-        ];
+        const CATS: &[&str] =
+            &["State Forces", "Rebel Groups", "Political Militias", "Identity Militias", "External/Other Forces"];
         let l = lex();
         for e in &l.entries {
             let c = &e.canonical;
@@ -1658,12 +1472,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
     #[test]
     fn seed_text_surfaces_and_spans() {
         use Label::*;
-        assert_all_occurrences(
-            SEED,
-            "Front de libération de l'Azawad",
-            ArmedGroup,
-            Some("ag:fla"),
-        );
+        assert_all_occurrences(SEED, "Front de libération de l'Azawad", ArmedGroup, Some("ag:fla"));
         assert_all_occurrences(SEED, "FLA", ArmedGroup, Some("ag:fla"));
         assert_all_occurrences(SEED, "Africa Corps", ArmedGroup, Some("ag:africa-corps"));
         assert_all_occurrences(SEED, "armée malienne", ArmedGroup, Some("ag:fama"));
@@ -1673,35 +1482,22 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert_all_occurrences(SEED, "Tinzaouatène", Location, Some("loc:ml-tinzaouatene"));
         assert_all_occurrences(SEED, "Tadjereret", Location, None);
         assert_all_occurrences(SEED, "Anoumalane", Location, None);
-        assert_all_occurrences(
-            SEED,
-            "mines artisanales",
-            Weapon,
-            Some("wp:mine-artisanale"),
-        );
+        assert_all_occurrences(SEED, "mines artisanales", Weapon, Some("wp:mine-artisanale"));
         assert_all_occurrences(SEED, "drones", Weapon, Some("wp:drone"));
         assert_all_occurrences(SEED, "hélicoptères", Weapon, Some("wp:helicoptere"));
         assert_all_occurrences(SEED, "avions de chasse", Weapon, Some("wp:avion-chasse"));
         assert_all_occurrences(SEED, "arme lourde", Weapon, None);
         // « véhicules – blindés » : « blindés » alone, a noun.
         let pos = SEED.find("blindés,").unwrap();
-        let m = lex()
-            .find(SEED)
-            .into_iter()
-            .find(|m| m.start_byte == pos)
-            .expect("blindés");
+        let m = lex().find(SEED).into_iter().find(|m| m.start_byte == pos).expect("blindés");
         assert_eq!(&SEED[m.start_byte..m.end_byte], "blindés");
         assert_eq!(m.label, Weapon);
         assert_eq!(m.canonical.kind.as_deref(), Some("armoured_vehicle"));
         assert!(has(SEED, "blindé", Weapon));
         // Spans: « L'armée malienne » → « armée malienne » ; « d'Aguelhoc » → « Aguelhoc ».
         let surfaces: Vec<String> = found(SEED).into_iter().map(|f| f.0).collect();
-        assert!(!surfaces
-            .iter()
-            .any(|s| s.starts_with("L'") || s.starts_with("d'")));
-        assert!(!surfaces
-            .iter()
-            .any(|s| s == "groupe Wagner" || s == "Africa Corps russe"));
+        assert!(!surfaces.iter().any(|s| s.starts_with("L'") || s.starts_with("d'")));
+        assert!(!surfaces.iter().any(|s| s == "groupe Wagner" || s == "Africa Corps russe"));
         // Nothing tags bare « armée » / « véhicules militaires » / « camions ».
         assert!(!surfaces.iter().any(|s| s == "camions" || s == "pick-up"));
     }
@@ -1739,11 +1535,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
             "un sac de mortier de ciment",
         ] {
             let f = found(t);
-            assert!(
-                !f.iter()
-                    .any(|(_, l, _)| *l == Label::Weapon || *l == Label::ArmedGroup),
-                "{t:?} -> {f:?}"
-            );
+            assert!(!f.iter().any(|(_, l, _)| *l == Label::Weapon || *l == Label::ArmedGroup), "{t:?} -> {f:?}");
         }
         assert!(found("selon Reporters sans frontières (RSF)").is_empty());
     }
@@ -1757,9 +1549,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
             }
             for cat in r.categories {
                 assert!(
-                    l.entries
-                        .iter()
-                        .any(|e| e.canonical.kind.as_deref() == Some(cat)),
+                    l.entries.iter().any(|e| e.canonical.kind.as_deref() == Some(cat)),
                     "rule {} names unknown category {cat}",
                     r.name
                 );
@@ -1794,16 +1584,8 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
             "les plus grands lacs du pays",
         ] {
             let f = found(t);
-            assert!(
-                !f.iter()
-                    .any(|(_, l, _)| *l == Label::Weapon || *l == Label::ArmedGroup),
-                "{t:?} -> {f:?}"
-            );
-            assert!(
-                !f.iter()
-                    .any(|(_, _, id)| id == "loc:fr" || id == "loc:grands-lacs"),
-                "{t:?} -> {f:?}"
-            );
+            assert!(!f.iter().any(|(_, l, _)| *l == Label::Weapon || *l == Label::ArmedGroup), "{t:?} -> {f:?}");
+            assert!(!f.iter().any(|(_, _, id)| id == "loc:fr" || id == "loc:grands-lacs"), "{t:?} -> {f:?}");
         }
         for t in [
             "Kati Wilhelm remporte trois médailles",
@@ -1817,53 +1599,26 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
             "Dire que la guerre est finie",
         ] {
             let f = found(t);
-            assert!(
-                !f.iter().any(|(_, l, _)| *l == Label::Location),
-                "{t:?} -> {f:?}"
-            );
+            assert!(!f.iter().any(|(_, l, _)| *l == Label::Location), "{t:?} -> {f:?}");
         }
-        assert!(has(
-            "Le groupe paramilitaire Wagner",
-            "Wagner",
-            Label::ArmedGroup
-        ));
+        assert!(has("Le groupe paramilitaire Wagner", "Wagner", Label::ArmedGroup));
         assert!(has("à Kati, la garnison", "Kati", Label::Location));
         assert!(has("L'attaque de Kati a fait", "Kati", Label::Location));
         assert!(has("À Palma, les insurgés", "Palma", Label::Location));
         assert!(has("les combats à Diré", "Diré", Label::Location));
         assert!(has("des bombardiers russes", "bombardiers", Label::Weapon));
-        assert!(!has(
-            "l'armée blanche de Nasir",
-            "armée blanche",
-            Label::ArmedGroup
-        ));
-        assert!(has(
-            "l'Armée blanche de Nasir",
-            "Armée blanche",
-            Label::ArmedGroup
-        ));
-        assert!(has(
-            "les Caesar livrés à l'Ukraine",
-            "Caesar",
-            Label::Weapon
-        ));
+        assert!(!has("l'armée blanche de Nasir", "armée blanche", Label::ArmedGroup));
+        assert!(has("l'Armée blanche de Nasir", "Armée blanche", Label::ArmedGroup));
+        assert!(has("les Caesar livrés à l'Ukraine", "Caesar", Label::Weapon));
         assert!(has("le Golan occupé", "Golan", Label::Location));
-        assert!(has(
-            "depuis la France vers le Mali",
-            "France",
-            Label::Location
-        ));
+        assert!(has("depuis la France vers le Mali", "France", Label::Location));
     }
 
     #[test]
     fn positives_with_context_rules() {
         use Label::*;
         assert!(has("une mine a explosé", "mine", Weapon));
-        assert!(has(
-            "des mines antipersonnel",
-            "mines antipersonnel",
-            Weapon
-        ));
+        assert!(has("des mines antipersonnel", "mines antipersonnel", Weapon));
         assert!(has("un drone kamikaze a frappé", "drone kamikaze", Weapon));
         assert!(has("Des chars russes ont avancé", "chars", Weapon));
         assert!(has("un char d'assaut T-72", "char d'assaut", Weapon));
@@ -1872,19 +1627,11 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert!(has("il a lancé une grenade", "grenade", Weapon));
         assert!(has("un tir de canon", "canon", Weapon));
         assert!(has("les Rafale ont décollé", "Rafale", Weapon));
-        assert!(has(
-            "des engins explosifs improvisés",
-            "engins explosifs improvisés",
-            Weapon
-        ));
+        assert!(has("des engins explosifs improvisés", "engins explosifs improvisés", Weapon));
         assert!(has("des véhicules blindés", "véhicules blindés", Weapon));
         assert!(has("l'EI a revendiqué", "EI", ArmedGroup));
         assert!(has("les FAMa ont riposté", "FAMa", ArmedGroup));
-        assert!(has(
-            "les Forces de soutien rapide (FSR) ont pris El-Fasher",
-            "FSR",
-            ArmedGroup
-        ));
+        assert!(has("les Forces de soutien rapide (FSR) ont pris El-Fasher", "FSR", ArmedGroup));
         assert!(has("la ville de Beni", "Beni", Location));
         assert!(!has("un jour béni", "béni", Location));
         assert!(has("les FDS kurdes", "FDS kurdes", ArmedGroup));
@@ -1906,31 +1653,19 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         let t = "le Front de\nlibération de l'Azawad (FLA)";
         assert!(has(t, "Front de\nlibération de l'Azawad", ArmedGroup));
         let t = "le Front\u{00A0}de  libération de l’Azawad";
-        assert!(has(
-            t,
-            "Front\u{00A0}de  libération de l’Azawad",
-            ArmedGroup
-        ));
+        assert!(has(t, "Front\u{00A0}de  libération de l’Azawad", ArmedGroup));
         // decomposed accents (NFD input), combining mark kept inside the span
         let t = "à Tinzaouate\u{300}ne et Me\u{301}naka";
         assert!(has(t, "Tinzaouate\u{300}ne", Location));
         assert!(has(t, "Me\u{301}naka", Location));
         // en dash / non-breaking hyphen in a hyphenated name
-        assert!(has(
-            "à Bobo\u{2011}Dioulasso",
-            "Bobo\u{2011}Dioulasso",
-            Location
-        ));
+        assert!(has("à Bobo\u{2011}Dioulasso", "Bobo\u{2011}Dioulasso", Location));
         // trailing combining mark / soft hyphen
         let t = "Kidal\u{301} puis Ki\u{AD}dal";
         assert!(has(t, "Kidal\u{301}", Location));
         assert!(has(t, "Ki\u{AD}dal", Location));
         // œ
-        assert!(has(
-            "un hélicoptère de manœuvre",
-            "hélicoptère de manœuvre",
-            Weapon
-        ));
+        assert!(has("un hélicoptère de manœuvre", "hélicoptère de manœuvre", Weapon));
     }
 
     #[test]
@@ -1942,7 +1677,8 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert!(has("au Soudan du Sud", "Soudan du Sud", Location));
         assert!(has("en Guinée-Bissau", "Guinée-Bissau", Location));
         // same alias in two files: the armed group wins
-        let ag = "id\tname\tname_en\tkind\tcountry\tactor_category\taliases\nag:x\tAzawad\t\trebel\tML\tRebel Groups\t\n";
+        let ag =
+            "id\tname\tname_en\tkind\tcountry\tactor_category\taliases\nag:x\tAzawad\t\trebel\tML\tRebel Groups\t\n";
         let wp = "id\tname\tname_en\tcategory\taliases\nwp:x\tfoo\t\tdrone\t\n";
         let pl = "id\tname\tname_en\tkind\tcountry\taliases\nloc:x\tAzawad\t\tarea\tML\t\n";
         let l = Lexicon::from_tsv(ag, wp, pl).unwrap();
@@ -1954,27 +1690,12 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
 
     #[test]
     fn pluralization() {
-        assert_eq!(
-            pluralize("mine artisanale").as_deref(),
-            Some("mines artisanales")
-        );
-        assert_eq!(
-            pluralize("avion de chasse").as_deref(),
-            Some("avions de chasse")
-        );
-        assert_eq!(
-            pluralize("véhicule blindé").as_deref(),
-            Some("véhicules blindés")
-        );
-        assert_eq!(
-            pluralize("engin explosif improvisé").as_deref(),
-            Some("engins explosifs improvisés")
-        );
+        assert_eq!(pluralize("mine artisanale").as_deref(), Some("mines artisanales"));
+        assert_eq!(pluralize("avion de chasse").as_deref(), Some("avions de chasse"));
+        assert_eq!(pluralize("véhicule blindé").as_deref(), Some("véhicules blindés"));
+        assert_eq!(pluralize("engin explosif improvisé").as_deref(), Some("engins explosifs improvisés"));
         assert_eq!(pluralize("hélicoptère").as_deref(), Some("hélicoptères"));
-        assert_eq!(
-            pluralize("missile sol air").as_deref(),
-            Some("missiles sol air")
-        );
+        assert_eq!(pluralize("missile sol air").as_deref(), Some("missiles sol air"));
         assert_eq!(pluralize("obus"), None);
         assert_eq!(pluralize("AK-47"), None);
         assert_eq!(pluralize("RPG"), None);
@@ -1982,14 +1703,8 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert_eq!(pluralize("drone Shahed").as_deref(), Some("drones Shahed"));
         assert_eq!(pluralize("arsenal").as_deref(), Some("arsenaux"));
         assert_eq!(pluralize("tuyau").as_deref(), Some("tuyaux"));
-        assert_eq!(
-            pluralize("char d'assaut").as_deref(),
-            Some("chars d'assaut")
-        );
-        assert_eq!(
-            pluralize("lance-roquettes multiple").as_deref(),
-            Some("lance-roquettes multiples")
-        );
+        assert_eq!(pluralize("char d'assaut").as_deref(), Some("chars d'assaut"));
+        assert_eq!(pluralize("lance-roquettes multiple").as_deref(), Some("lance-roquettes multiples"));
     }
 
     #[test]
@@ -2004,11 +1719,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert!(has("le M23 avance", "M23", Label::ArmedGroup));
         assert!(found("le m23 avance").is_empty());
         // =Barkhane is exact case
-        assert!(has(
-            "la force Barkhane",
-            "force Barkhane",
-            Label::ArmedGroup
-        ));
+        assert!(has("la force Barkhane", "force Barkhane", Label::ArmedGroup));
         assert!(has("après Barkhane", "Barkhane", Label::ArmedGroup));
         assert!(found("une barkhane du désert").is_empty());
     }
@@ -2033,32 +1744,16 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         let (line, _) = err(ag, wp, &format!("# c\n{pl}loc:a\tA\n"));
         assert_eq!(line, 3);
         // bad kind
-        let (_, reason) = err(
-            &format!("{ag}ag:a\tA\t\tgang\tML\tRebel Groups\t\n"),
-            wp,
-            pl,
-        );
+        let (_, reason) = err(&format!("{ag}ag:a\tA\t\tgang\tML\tRebel Groups\t\n"), wp, pl);
         assert!(reason.contains("kind"), "{reason}");
         // duplicate id
-        err(
-            ag,
-            &format!("{wp}wp:a\tA\t\tdrone\t\nwp:a\tB\t\tdrone\t\n"),
-            pl,
-        );
+        err(ag, &format!("{wp}wp:a\tA\t\tdrone\t\nwp:a\tB\t\tdrone\t\n"), pl);
         // same alias on two entries of one file
-        let (line, reason) = err(
-            ag,
-            wp,
-            &format!("{pl}loc:a\tAa\t\ttown\tML\tZz\nloc:b\tBb\t\ttown\tML\tzz\n"),
-        );
+        let (line, reason) = err(ag, wp, &format!("{pl}loc:a\tAa\t\ttown\tML\tZz\nloc:b\tBb\t\ttown\tML\tzz\n"));
         assert_eq!(line, 3);
         assert!(reason.contains("loc:a"), "{reason}");
         // wrong id prefix, empty alias content
-        err(
-            &format!("{ag}x:a\tA\t\trebel\tML\tRebel Groups\t\n"),
-            wp,
-            pl,
-        );
+        err(&format!("{ag}x:a\tA\t\trebel\tML\tRebel Groups\t\n"), wp, pl);
         err(ag, wp, &format!("{pl}loc:a\tA\t\ttown\tML\t« »\n"));
         // missing header
         err("", wp, pl);
@@ -2071,29 +1766,19 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
 
     #[test]
     fn fingerprint_is_stable_and_content_sensitive() {
-        let ag = "id\tname\tname_en\tkind\tcountry\tactor_category\taliases\nag:a\tAlpha\t\trebel\tML\tRebel Groups\t\n";
+        let ag =
+            "id\tname\tname_en\tkind\tcountry\tactor_category\taliases\nag:a\tAlpha\t\trebel\tML\tRebel Groups\t\n";
         let wp = "id\tname\tname_en\tcategory\taliases\n";
         let pl = "id\tname\tname_en\tkind\tcountry\taliases\n";
         let a = Lexicon::from_tsv(ag, wp, pl).unwrap();
-        let b =
-            Lexicon::from_tsv(&format!("# comment\n{}", ag.replace('\n', "\r\n")), wp, pl).unwrap();
+        let b = Lexicon::from_tsv(&format!("# comment\n{}", ag.replace('\n', "\r\n")), wp, pl).unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
         let c = Lexicon::from_tsv(&ag.replace("Alpha", "Alphb"), wp, pl).unwrap();
         assert_ne!(a.fingerprint(), c.fingerprint());
         // content moved between files changes the fingerprint
-        let d = Lexicon::from_tsv(
-            "id\tname\tname_en\tkind\tcountry\tactor_category\taliases\n",
-            wp,
-            pl,
-        )
-        .unwrap();
+        let d = Lexicon::from_tsv("id\tname\tname_en\tkind\tcountry\tactor_category\taliases\n", wp, pl).unwrap();
         assert_ne!(a.fingerprint(), d.fingerprint());
-        assert_eq!(
-            lex().fingerprint(),
-            Lexicon::load_dir(Path::new(DATA_DIR))
-                .unwrap()
-                .fingerprint()
-        );
+        assert_eq!(lex().fingerprint(), Lexicon::load_dir(Path::new(DATA_DIR)).unwrap().fingerprint());
     }
 
     fn check_invariants(text: &str, ms: &[LexMatch]) {
@@ -2190,9 +1875,7 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         ];
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) as usize
         };
         let l = lex();

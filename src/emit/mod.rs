@@ -108,12 +108,19 @@ impl LineWriter {
         if actual < len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("{} holds {actual} bytes but the checkpoint says {len}: it was changed outside vigie", path.display()),
+                format!(
+                    "{} holds {actual} bytes but the checkpoint says {len}: it was changed outside vigie",
+                    path.display()
+                ),
             ));
         }
         f.set_len(len)?;
         f.seek(SeekFrom::Start(len))?;
-        Ok(LineWriter { inner: BufWriter::with_capacity(1 << 20, Box::new(f)), pos: Some(len), path: Some(path.into()) })
+        Ok(LineWriter {
+            inner: BufWriter::with_capacity(1 << 20, Box::new(f)),
+            pos: Some(len),
+            path: Some(path.into()),
+        })
     }
 
     pub fn stdout() -> Self {

@@ -44,7 +44,15 @@ pub struct State {
 
 impl State {
     pub fn new(fingerprint: String) -> Self {
-        State { format: FORMAT, fingerprint, records_done: 0, out_bytes: 0, err_bytes: 0, stats: Stats::default(), complete: false }
+        State {
+            format: FORMAT,
+            fingerprint,
+            records_done: 0,
+            out_bytes: 0,
+            err_bytes: 0,
+            stats: Stats::default(),
+            complete: false,
+        }
     }
 }
 

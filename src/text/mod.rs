@@ -10,5 +10,5 @@
 //! ```
 
 pub mod offsets;
-pub mod segment;
 pub mod sanitize;
+pub mod segment;

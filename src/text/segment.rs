@@ -63,21 +63,19 @@ const MAX_ABBREVIATION_BYTES: usize = 16;
 
 /// Titles and ranks, matched case-sensitively: they precede a name and never end a sentence.
 const TITLES: &[&str] = &[
-    "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Mr", "Dr", "Drs", "Pr", "Me", "Mgr", "St", "Ste",
-    "Gén", "Gal", "Col", "Cdt", "Lt", "Sgt", "Cne", "Adj", "Cpl",
+    "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Mr", "Dr", "Drs", "Pr", "Me", "Mgr", "St", "Ste", "Gén", "Gal", "Col",
+    "Cdt", "Lt", "Sgt", "Cne", "Adj", "Cpl",
 ];
 
 /// Abbreviations that introduce what follows (lowercase; matched case-insensitively).
-const PREFIX_ABBREVIATIONS: &[&str] = &[
-    "av", "apr", "ap", "p", "pp", "n°", "cf", "ex", "env", "e.g", "i.e", "c.-à-d", "c-à-d", "càd",
-    "vs", "réf",
-];
+const PREFIX_ABBREVIATIONS: &[&str] =
+    &["av", "apr", "ap", "p", "pp", "n°", "cf", "ex", "env", "e.g", "i.e", "c.-à-d", "c-à-d", "càd", "vs", "réf"];
 
 /// Abbreviations that are not a boundary before a number, but may close a sentence otherwise
 /// (lowercase; matched case-insensitively).
 const NUMBER_ABBREVIATIONS: &[&str] = &[
-    "janv", "févr", "fév", "fevr", "avr", "juil", "sept", "oct", "nov", "déc", "dec", "art", "vol",
-    "chap", "no", "min", "max", "km", "hab", "éd",
+    "janv", "févr", "fév", "fevr", "avr", "juil", "sept", "oct", "nov", "déc", "dec", "art", "vol", "chap", "no",
+    "min", "max", "km", "hab", "éd",
 ];
 
 /// Abbreviations that commonly end a sentence; they are treated like ordinary words. Listed so
@@ -147,14 +145,9 @@ impl Iterator for Tokens<'_> {
             self.pos = self.text.len();
             return None;
         };
-        let end = self.text[start..]
-            .find(char::is_whitespace)
-            .map_or(self.text.len(), |len| start + len);
+        let end = self.text[start..].find(char::is_whitespace).map_or(self.text.len(), |len| start + len);
         self.pos = end;
-        Some(Token {
-            range: start..end,
-            breaks_before: breaks.count,
-        })
+        Some(Token { range: start..end, breaks_before: breaks.count })
     }
 }
 
@@ -274,9 +267,7 @@ fn ending<'a>(text: &'a str, recent: &Recent) -> Option<Ending<'a>> {
 
 /// Classifies the word that precedes a single period.
 fn classify(word: &str) -> WordKind {
-    let word = word
-        .trim_start_matches(is_opener)
-        .trim_end_matches(is_closer);
+    let word = word.trim_start_matches(is_opener).trim_end_matches(is_closer);
     // Drop an elided article or preposition: `l'Adj.`, `d'A. Diallo`, `qu'O.N.U`.
     let word = word.rsplit(is_apostrophe).next().unwrap_or(word);
     if word.is_empty() || word.len() > MAX_ABBREVIATION_BYTES {
@@ -316,10 +307,7 @@ fn is_closer(c: char) -> bool {
 }
 
 fn is_opener(c: char) -> bool {
-    matches!(
-        c,
-        '«' | '“' | '‘' | '„' | '"' | '\'' | '(' | '[' | '{' | '‹'
-    )
+    matches!(c, '«' | '“' | '‘' | '„' | '"' | '\'' | '(' | '[' | '{' | '‹')
 }
 
 fn is_quote_opener(c: char) -> bool {
@@ -341,16 +329,10 @@ fn starts_sentence(rest: &str) -> bool {
         return false;
     };
     if is_quote_opener(first) {
-        let after_quote = chars
-            .take(4)
-            .find(|c| !c.is_whitespace() && !is_quote_opener(*c));
+        let after_quote = chars.take(4).find(|c| !c.is_whitespace() && !is_quote_opener(*c));
         return !after_quote.is_some_and(char::is_lowercase);
     }
-    first.is_uppercase()
-        || first.is_numeric()
-        || is_opener(first)
-        || is_dash(first)
-        || matches!(first, '•' | '¿' | '¡')
+    first.is_uppercase() || first.is_numeric() || is_opener(first) || is_dash(first) || matches!(first, '•' | '¿' | '¡')
 }
 
 #[cfg(test)]
@@ -414,9 +396,6 @@ mod tests {
 
     #[test]
     fn basic_split() {
-        assert_eq!(
-            sents("Il pleut. Il vente !"),
-            vec!["Il pleut.", "Il vente !"]
-        );
+        assert_eq!(sents("Il pleut. Il vente !"), vec!["Il pleut.", "Il vente !"]);
     }
 }

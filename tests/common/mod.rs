@@ -24,7 +24,9 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 }
 
 fn compile(path: &str) -> jsonschema::JSONSchema {
-    let s: Value = serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()).unwrap();
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap())
+            .unwrap();
     let s: &'static Value = Box::leak(Box::new(s));
     jsonschema::JSONSchema::compile(s).expect("schema compiles")
 }
