@@ -5,7 +5,12 @@ use common::*;
 use serde_json::Value;
 
 fn entity_set(doc: &Value) -> Vec<(String, String)> {
-    doc["entities"].as_array().unwrap().iter().map(|e| (e["text"].as_str().unwrap().to_string(), e["label"].as_str().unwrap().to_string())).collect()
+    doc["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["text"].as_str().unwrap().to_string(), e["label"].as_str().unwrap().to_string()))
+        .collect()
 }
 
 #[test]
@@ -65,7 +70,10 @@ fn jsonl_txt_dirs_and_stdin_in_order_with_meta() {
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin.take().unwrap().write_all("{\"id\":\"s1\",\"text\":\"Un hélicoptère s'est posé.\"}\n".as_bytes())?;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all("{\"id\":\"s1\",\"text\":\"Un hélicoptère s'est posé.\"}\n".as_bytes())?;
             c.wait_with_output()
         })
         .unwrap();
@@ -113,8 +121,14 @@ fn bad_input_never_stops_the_run() {
     let out_path = d.join("out.jsonl");
     let err_path = d.join("err.jsonl");
     let out = run(&[
-        "annotate", "--quiet", input.to_str().unwrap(), bad_txt.to_str().unwrap(), "-o", out_path.to_str().unwrap(),
-        "--errors", err_path.to_str().unwrap(),
+        "annotate",
+        "--quiet",
+        input.to_str().unwrap(),
+        bad_txt.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+        "--errors",
+        err_path.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(3), "some documents failed => exit 3; {}", String::from_utf8_lossy(&out.stderr));
     let docs = check_output(&std::fs::read_to_string(&out_path).unwrap());
@@ -124,7 +138,11 @@ fn bad_input_never_stops_the_run() {
     let ctrl = &docs[1];
     assert_eq!(ctrl["text"], "Le FLA  a frappé \u{a0}Kidal .");
     let errs = check_errors(&std::fs::read_to_string(&err_path).unwrap());
-    let by_line = |line: u64| errs.iter().find(|e| e["line"] == line && e["input"].as_str().unwrap().ends_with("bad.jsonl")).unwrap_or_else(|| panic!("no error for line {line}: {errs:?}"));
+    let by_line = |line: u64| {
+        errs.iter()
+            .find(|e| e["line"] == line && e["input"].as_str().unwrap().ends_with("bad.jsonl"))
+            .unwrap_or_else(|| panic!("no error for line {line}: {errs:?}"))
+    };
     let reason = |line: u64| by_line(line)["reason"].as_str().unwrap().to_string();
     assert!(reason(2).contains("invalid UTF-8"));
     assert!(reason(3).contains("malformed JSON"));
@@ -190,6 +208,20 @@ fn report_on_stderr_and_quiet() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("documents in 1, annotated 1, failed 0"), "{err}");
     assert!(err.contains("ARMED_GROUP=1") && err.contains("LOCATION=1"), "{err}");
-    let out = run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", dir.path().join("o.jsonl").to_str().unwrap()]);
+    let out =
+        run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", dir.path().join("o.jsonl").to_str().unwrap()]);
     assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn meta_keeps_the_input_field_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "a.jsonl",
+        "{\"id\":1,\"text\":\"Kidal.\",\"url\":\"u\",\"date\":\"d\",\"title\":\"t\",\"source\":\"s\"}\n",
+    );
+    let out = run(&["annotate", "--quiet", input.to_str().unwrap()]);
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(line.contains(r#""meta":{"url":"u","date":"d","title":"t","source":"s"}"#), "{line}");
 }

@@ -210,8 +210,11 @@ fn sniff(path: &Path) -> io::Result<InputKind> {
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
     let io_err = |source| IngestError::Io { path: dir.display().to_string(), source };
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map_err(io_err)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>().map_err(io_err)?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io_err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io_err)?;
     entries.sort();
     for p in entries {
         let meta = std::fs::metadata(&p).map_err(|source| IngestError::Io { path: p.display().to_string(), source })?;
@@ -251,7 +254,8 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
                 Some(k) => k,
                 None => sniff(a).map_err(|source| IngestError::Io { path: a.display().to_string(), source })?,
             };
-            let name = a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.display().to_string());
+            let name =
+                a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.display().to_string());
             out.push(InputFile { path: Some(a.clone()), kind, text_id: name, size: Some(meta.len()) });
         }
     }
@@ -285,12 +289,12 @@ pub fn parse_json_line(line: &[u8], opts: &IngestOptions) -> (Option<DocId>, Res
         Ok(id) => id,
         Err(e) => return (None, Err(e)),
     };
-    let text = match obj.remove("text") {
+    let text = match obj.shift_remove("text") {
         None => return (Some(id), Err(InputError::MissingText)),
         Some(serde_json::Value::String(t)) => t,
         Some(other) => return (Some(id), Err(InputError::NonStringText(json_type(&other)))),
     };
-    let lang = match obj.remove("lang") {
+    let lang = match obj.shift_remove("lang") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(l)) => Some(l),
         Some(other) => return (Some(id), Err(InputError::NonStringLang(json_type(&other)))),
