@@ -53,34 +53,30 @@ impl Annotator {
         })
     }
 
+    /// The entities of a short text (e.g. one sentence), without the rest of the record; a tagger
+    /// error gives no entities.
+    pub fn entities(&self, text: &str) -> Vec<Entity> {
+        let whole = 0..text.len();
+        self.tag_spans(text, std::slice::from_ref(&whole))
+            .map(|spans| to_entities(text, &CharIndex::new(text), spans))
+            .unwrap_or_default()
+    }
+
+    fn tag_spans(&self, text: &str, sentences: &[std::ops::Range<usize>]) -> Result<Vec<Span>, AnnotateError> {
+        let input = TagInput { text, sentences };
+        let mut spans: Vec<Span> = Vec::new();
+        for t in &self.taggers {
+            merge_spans(&mut spans, t.tag(input)?);
+        }
+        Ok(spans)
+    }
+
     fn annotate_inner(&self, doc: Document) -> Result<Annotated, AnnotateError> {
         let text = doc.text;
         let idx = CharIndex::new(&text);
         let sent_bytes = segment(&text);
-        let input = TagInput { text: &text, sentences: &sent_bytes };
-        let mut spans: Vec<Span> = Vec::new();
-        for t in &self.taggers {
-            let new = t.tag(input)?;
-            merge_spans(&mut spans, new);
-        }
-        let entities = spans
-            .into_iter()
-            .filter(|s| s.start_byte < s.end_byte && text.is_char_boundary(s.start_byte) && text.is_char_boundary(s.end_byte) && s.end_byte <= text.len())
-            .map(|s| {
-                let r = idx.char_range(s.start_byte..s.end_byte);
-                Entity {
-                    start: r.start,
-                    end: r.end,
-                    start_byte: s.start_byte,
-                    end_byte: s.end_byte,
-                    text: text[s.start_byte..s.end_byte].to_string(),
-                    label: s.label,
-                    score: s.score,
-                    source: s.source,
-                    canonical: s.canonical,
-                }
-            })
-            .collect();
+        let spans = self.tag_spans(&text, &sent_bytes)?;
+        let entities = to_entities(&text, &idx, spans);
         let sentences = sent_bytes
             .iter()
             .map(|r| {
@@ -99,6 +95,31 @@ impl Annotator {
             pipeline: self.info.clone(),
         })
     }
+}
+
+/// Byte spans → entities with code-point offsets; drops spans that are empty, out of range or
+/// not on char boundaries (a tagger bug must not produce wrong offsets).
+fn to_entities(text: &str, idx: &CharIndex, spans: Vec<Span>) -> Vec<Entity> {
+    spans
+        .into_iter()
+        .filter(|s| {
+            s.start_byte < s.end_byte && text.is_char_boundary(s.start_byte) && text.is_char_boundary(s.end_byte)
+        })
+        .map(|s| {
+            let r = idx.char_range(s.start_byte..s.end_byte);
+            Entity {
+                start: r.start,
+                end: r.end,
+                start_byte: s.start_byte,
+                end_byte: s.end_byte,
+                text: text[s.start_byte..s.end_byte].to_string(),
+                label: s.label,
+                score: s.score,
+                source: s.source,
+                canonical: s.canonical,
+            }
+        })
+        .collect()
 }
 
 /// Adds the `new` spans (sorted, non-overlapping among themselves) that do not overlap any span
