@@ -33,5 +33,6 @@ pub mod ner;
 pub mod pipeline;
 pub mod queue;
 pub mod report;
+pub mod summarize;
 pub mod text;
 pub mod translate;

@@ -16,6 +16,26 @@ pub enum EvalTask {
     /// BLEU and chrF (sacreBLEU definitions) of French→English translation of --src against
     /// --ref, or of a ready translation given with --hyp.
     Mt(MtArgs),
+    /// ROUGE-1/2/L F1 of the extractive summariser on a JSONL file of
+    /// {"id","document","reference"[,"barthez_output"]}, next to lead-K and the file's own
+    /// `barthez_output` (an abstractive peer), all through the same scorer.
+    Summ(SummArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SummArgs {
+    /// JSONL, one {"id","document","reference"[,"barthez_output"]} per line.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: PathBuf,
+    /// Sentences per summary (for vigie and for the lead baseline).
+    #[arg(long, default_value_t = 1)]
+    pub k: usize,
+    /// Imported E5 encoder folder.
+    #[arg(long, default_value = "models/e5")]
+    pub model: PathBuf,
+    /// Score only the first N documents.
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// Translation backends `eval mt` can run.
@@ -65,6 +85,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
     match a.task {
         EvalTask::Ner(n) => ner_run(n),
         EvalTask::Mt(m) => mt_run(m),
+        EvalTask::Summ(s) => summ_run(s),
     }
 }
 
@@ -121,6 +142,81 @@ fn mt_run(a: MtArgs) -> anyhow::Result<i32> {
         s.segments
     );
     println!("chrF={:.2}", s.chrf);
+    Ok(exit::OK)
+}
+
+/// One line of an `eval summ` file.
+#[derive(serde::Deserialize)]
+struct SummRecord {
+    document: String,
+    reference: String,
+    barthez_output: Option<String>,
+}
+
+fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
+    use crate::eval::summ;
+    use crate::summarize::{summarize_batch, SummaryConfig};
+    /// Documents whose sentences are embedded in one encoder call.
+    const DOCS_PER_CALL: usize = 16;
+
+    let text = std::fs::read_to_string(&a.jsonl).map_err(|e| anyhow::anyhow!("{}: {e}", a.jsonl.display()))?;
+    let mut records = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        if records.len() == a.limit.unwrap_or(usize::MAX) {
+            break;
+        }
+        let r: SummRecord =
+            serde_json::from_str(line).map_err(|e| anyhow::anyhow!("{}: line {}: {e}", a.jsonl.display(), n + 1))?;
+        records.push(r);
+    }
+    anyhow::ensure!(!records.is_empty(), "{}: no documents", a.jsonl.display());
+    let encoder = crate::models::e5::E5Encoder::load(&a.model)?;
+    let cfg = SummaryConfig { k: a.k, ..Default::default() };
+
+    let join = |doc: &str, ranges: &[std::ops::Range<usize>]| {
+        ranges.iter().map(|r| &doc[r.clone()]).collect::<Vec<_>>().join(" ")
+    };
+    let started = std::time::Instant::now();
+    let mut ours = Vec::with_capacity(records.len());
+    for chunk in records.chunks(DOCS_PER_CALL) {
+        let docs: Vec<&str> = chunk.iter().map(|r| r.document.as_str()).collect();
+        for (doc, ranges) in docs.iter().zip(summarize_batch(&encoder, &docs, &cfg)?) {
+            ours.push(join(doc, &ranges));
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let lead: Vec<String> = records
+        .iter()
+        .map(|r| {
+            join(&r.document, &crate::text::segment::segment(&r.document).into_iter().take(a.k).collect::<Vec<_>>())
+        })
+        .collect();
+    let refs: Vec<String> = records.iter().map(|r| r.reference.clone()).collect();
+    let peer: Option<Vec<String>> = records.iter().map(|r| r.barthez_output.clone()).collect();
+
+    println!(
+        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {}, k={}, centrality {} + position {}, MMR λ={})",
+        records.len(),
+        secs,
+        records.len() as f64 / secs.max(1e-9),
+        a.model.display(),
+        cfg.k,
+        cfg.centrality_weight,
+        cfg.position_weight,
+        cfg.mmr_lambda
+    );
+    println!("{:<16} {:>8} {:>8} {:>8}", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L");
+    let row = |name: &str, s: &summ::RougeScores| {
+        println!("{name:<16} {:>8.2} {:>8.2} {:>8.2}", s.rouge1, s.rouge2, s.rouge_l);
+    };
+    let vigie = summ::score(&ours, &refs)?;
+    row(&format!("vigie (k={})", a.k), &vigie);
+    row(&format!("lead-{}", a.k), &summ::score(&lead, &refs)?);
+    match peer {
+        Some(p) => row("barthez_output", &summ::score(&p, &refs)?),
+        None => println!("barthez_output   (missing on some lines: not scored)"),
+    }
+    println!("ROUGE-1={:.2}", vigie.rouge1);
     Ok(exit::OK)
 }
 

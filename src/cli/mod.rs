@@ -47,7 +47,7 @@ pub enum Command {
     Models(models::ModelsArgs),
     /// Export annotated JSONL as an HTML report, a brat collection, CoNLL or candidate event rows.
     Export(export::ExportArgs),
-    /// Score annotations against gold data (`eval ner`).
+    /// Evaluate: NER spans (`eval ner`), translation (`eval mt`), summaries (`eval summ`).
     Eval(eval::EvalArgs),
     /// Publish documents (same inputs as annotate) to the NATS JetStream work queue.
     Submit(submit::SubmitArgs),

@@ -87,7 +87,7 @@ fn is_plural_fr(s: &str) -> bool {
     head.ends_with('s') || head.ends_with('x')
 }
 
-fn pluralise_en(s: &str) -> String {
+pub(crate) fn pluralise_en(s: &str) -> String {
     let lower = s.to_lowercase();
     if lower.ends_with('s') {
         s.to_string()
