@@ -26,19 +26,22 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    apt-get update -qq || log "WARNING: apt-get update failed; trying with the package lists present"
     if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
-      log "apt-get install failed once; repairing and retrying"
+      log "apt-get install failed once; repairing and retrying package by package"
       apt-get install -y -qq -f >/dev/null || true
-      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      for p in "${missing[@]}"; do
+        apt-get install -y -qq --no-install-recommends "$p" >/dev/null \
+          || log "WARNING: could not install $p; the features and tests that need it will be skipped"
+      done
     fi
   else
     log "Debian packages present"
   fi
 else
   log "apt-get not available or not root: skipping Debian packages (tests that need Apertium, Chromium or nats-server skip)"
-  command -v unzip >/dev/null || { log "unzip is required"; exit 1; }
 fi
+command -v unzip >/dev/null || { log "unzip is required (Debian package unzip)"; exit 1; }
 
 # ---------------------------------------------------------------- 2. libtorch 2.4.0 (CPU)
 # Pinned wheels, verified by sha256 (deterministic input => deterministic libtorch folder).
