@@ -123,6 +123,21 @@ pub struct ContextRule {
 
 const NO: &[&str] = &[];
 
+/// A rule that rejects nothing; the rules below set only what they use.
+const BASE: ContextRule = ContextRule {
+    name: "",
+    ids: NO,
+    categories: NO,
+    skip_words: NO,
+    next_phrases: NO,
+    prev_phrases: NO,
+    near_words: NO,
+    near_window: 0,
+    reject_de_capitalized: false,
+    reject_capitalized_mid_sentence: false,
+    reject_adjacent_capitalized: false,
+};
+
 const MINE_RESOURCES: &[&str] = &[
     "d'or",
     "de l'or",
@@ -176,7 +191,6 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
     ContextRule {
         name: "mine-resource",
         ids: &["wp:mine", "wp:mine-artisanale"],
-        categories: NO,
         skip_words: &["artisanale", "artisanales", "illegale", "illegales", "clandestine", "clandestines"],
         next_phrases: MINE_RESOURCES,
         prev_phrases: &[
@@ -203,15 +217,12 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
         reject_de_capitalized: true,
         // « Thetford Mines », « École des Mines »
         reject_capitalized_mid_sentence: true,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "drone-civilian",
         ids: NO,
         categories: &["drone"],
-        skip_words: NO,
-        next_phrases: NO,
-        prev_phrases: NO,
         near_words: &[
             "livraison",
             "livraisons",
@@ -229,15 +240,11 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "jouets",
         ],
         near_window: 3,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "char-civilian",
         ids: &["wp:char"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &[
             "a voile",
             "de carnaval",
@@ -249,32 +256,21 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "a boeufs",
             "de course",
         ],
-        prev_phrases: NO,
         near_words: &["carnaval", "corso"],
         near_window: 3,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "canon-civilian",
         ids: &["wp:canon"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &["a eau", "a neige", "a confettis", "a mousse", "de beaute", "a son"],
         prev_phrases: &["chair a", "appareil", "appareils", "droit", "un vrai", "une vraie"],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
         reject_capitalized_mid_sentence: true,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "blinde-adjective",
         ids: &["wp:vehicule-blinde"],
-        categories: NO,
-        skip_words: NO,
-        next_phrases: NO,
         prev_phrases: &[
             "verre",
             "vitre",
@@ -297,44 +293,27 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "es",
             "completement",
         ],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "grenade-city",
         ids: &["wp:grenade"],
-        categories: NO,
-        skip_words: NO,
-        next_phrases: NO,
         prev_phrases: &["jus de", "graines de", "sirop de"],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
         reject_capitalized_mid_sentence: true,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "mortier-building",
         ids: &["wp:mortier"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &["de ciment", "de chaux", "colle", "frais", "de jointoiement", "et pilon"],
         prev_phrases: &["pilon et"],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
         // « Baptiste Mortier-Dumont » (surname)
         reject_capitalized_mid_sentence: true,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "bombe-civilian",
         ids: &["wp:bombe"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &[
             "de peinture",
             "aerosol",
@@ -347,19 +326,11 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "calorique",
             "de bain",
         ],
-        prev_phrases: NO,
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "wagner-composer",
         ids: &["ag:wagner"],
-        categories: NO,
-        skip_words: NO,
-        next_phrases: NO,
         prev_phrases: &["richard", "cosima", "siegfried", "de richard"],
         near_words: &[
             "opera",
@@ -378,42 +349,22 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "livret",
         ],
         near_window: 4,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
         // « Moritz Wagner », « Wagner Moura »
         reject_adjacent_capitalized: true,
+        ..BASE
     },
-    ContextRule {
-        name: "cpc-computer",
-        ids: &["ag:cpc"],
-        categories: NO,
-        skip_words: NO,
-        next_phrases: NO,
-        prev_phrases: &["amstrad"],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
-    },
+    ContextRule { name: "cpc-computer", ids: &["ag:cpc"], prev_phrases: &["amstrad"], ..BASE },
     ContextRule {
         name: "palma-majorque",
         ids: &["loc:mz-palma"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &["de majorque", "de mallorca"],
-        prev_phrases: NO,
         near_words: &["majorque", "baleares", "espagne"],
         near_window: 3,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "france-media",
         ids: &["loc:fr"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &[
             "inter",
             "info",
@@ -433,25 +384,15 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "24",
             "o",
         ],
-        prev_phrases: NO,
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "rafale-burst",
         ids: &["wp:rafale"],
-        categories: NO,
-        skip_words: NO,
         next_phrases: &["de", "d'", "des", "du"],
-        prev_phrases: NO,
         near_words: &["vent", "vents", "tirs", "balles"],
         near_window: 2,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
-        reject_adjacent_capitalized: false,
+        ..BASE
     },
     ContextRule {
         name: "place-or-person-name",
@@ -495,15 +436,9 @@ pub const CONTEXT_RULES: &[ContextRule] = &[
             "loc:ml-macina",
             "loc:bf-soum",
         ],
-        categories: NO,
-        skip_words: NO,
-        next_phrases: NO,
         prev_phrases: &["dupuy de", "brian de"],
-        near_words: NO,
-        near_window: 0,
-        reject_de_capitalized: false,
-        reject_capitalized_mid_sentence: false,
         reject_adjacent_capitalized: true,
+        ..BASE
     },
 ];
 
