@@ -60,5 +60,7 @@ fn missing_modes_are_a_clear_error() {
         Ok(_) => panic!("a missing mode must be refused"),
     }
     let cfg = ApertiumConfig { program: "/nonexistent/apertium".into(), ..Default::default() };
-    assert!(matches!(ApertiumTranslator::new(cfg), Err(TranslateError::Unavailable(m)) if m.contains("apertium-fr-es")));
+    assert!(
+        matches!(ApertiumTranslator::new(cfg), Err(TranslateError::Unavailable(m)) if m.contains("apertium-fr-es"))
+    );
 }
