@@ -2,6 +2,8 @@
 //! spans are whole sentences of the text, in document order, without duplicates, and short texts
 //! come back whole. Without the model the tests print why and pass without checking anything.
 
+mod common;
+use common::*;
 use std::path::Path;
 
 use vigie::models::e5::E5Encoder;
@@ -61,4 +63,77 @@ fn k_larger_than_the_text_returns_every_sentence() {
     assert!(summarize(enc, "", &SummaryConfig::default()).unwrap().is_empty());
     assert!(summarize(enc, " \n ", &SummaryConfig::default()).unwrap().is_empty());
     assert!(summarize(enc, ARTICLE, &SummaryConfig { k: 0, ..Default::default() }).unwrap().is_empty());
+}
+
+fn apertium_installed() -> bool {
+    std::process::Command::new("apertium").arg("-l").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn annotate_summarize_fills_summary_with_translation_and_brief() {
+    if encoder().is_none() {
+        return;
+    }
+    let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = write(tmp.path(), "more.jsonl", "{\"id\":\"one\",\"text\":\"Le FLA a attaqué un convoi des FAMa près de Kidal.\"}\n");
+    let enc = concat!(env!("CARGO_MANIFEST_DIR"), "/models/e5");
+
+    // without a translator: en is null, the reason is recorded, a warning is printed
+    let out = run(&["annotate", "--summary-sentences", "2", "--translator", "none", "--encoder", enc, seed.to_str().unwrap(), extra.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no translator"));
+    let docs = check_output(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(docs.len(), 2);
+    let s = &docs[0]["summary"];
+    assert_eq!(s["fr"].as_array().unwrap().len(), 2);
+    assert!(s["en"].is_null());
+    assert!(s["translator"].as_str().unwrap().starts_with("none"));
+    assert!(s["en_brief"].as_str().unwrap().contains("Azawad Liberation Front"), "{s}");
+    let text: Vec<char> = docs[0]["text"].as_str().unwrap().chars().collect();
+    let sentences: Vec<(u64, u64)> = docs[0]["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["start"].as_u64().unwrap(), x["end"].as_u64().unwrap()))
+        .collect();
+    let mut last = 0;
+    for span in s["fr"].as_array().unwrap() {
+        let (a, b) = (span["start"].as_u64().unwrap(), span["end"].as_u64().unwrap());
+        assert!(a >= last && b as usize <= text.len(), "in order, in range");
+        assert!(sentences.contains(&(a, b)), "summary spans are sentences of the document");
+        last = b;
+    }
+    // one sentence: that sentence
+    assert_eq!(docs[1]["summary"]["fr"].as_array().unwrap().len(), 1);
+
+    if !apertium_installed() {
+        eprintln!("skipped the Apertium part: apertium not installed");
+        return;
+    }
+    let out = run(&["annotate", "--quiet", "--summarize", "--translator", "apertium", "--encoder", enc, seed.to_str().unwrap(), extra.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = check_output(&String::from_utf8(out.stdout).unwrap());
+    let s = &docs[0]["summary"];
+    assert_eq!(s["fr"].as_array().unwrap().len(), 3, "default k = 3");
+    let en = s["en"].as_str().unwrap();
+    assert!(s["translator"].as_str().unwrap().starts_with("apertium"));
+    // entity protection: names come out in their English canonical form
+    assert!(en.contains("Azawad Liberation Front") && !en.contains("Front of release"), "{en}");
+    let one = docs[1]["summary"]["en"].as_str().unwrap();
+    assert!(one.contains("FLA") && one.contains("FAMa"), "{one}");
+}
+
+#[test]
+fn annotate_summarize_bad_settings_are_usage_or_fatal_errors() {
+    let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&["annotate", "--summarize", "--encoder", tmp.path().to_str().unwrap(), seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E5 encoder"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["annotate", "--summarize", "--translator", "klingon", seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["annotate", "--summarize", "--translator", "marian", seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--marian-model"));
 }

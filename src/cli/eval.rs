@@ -71,7 +71,7 @@ pub struct MtArgs {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(group(clap::ArgGroup::new("predictions").required(true).args(["pred"])))]
+#[command(group(clap::ArgGroup::new("predictions").required(true).args(["pred", "model"])))]
 pub struct NerArgs {
     /// Gold annotations: CoNLL (token TAG, BIO) or JSONL {"id","text","entities":[{"start","end","label"}]}.
     #[arg(long, value_name = "FILE")]
@@ -79,6 +79,19 @@ pub struct NerArgs {
     /// Predictions, same formats, over the same text.
     #[arg(long, value_name = "FILE")]
     pub pred: Option<PathBuf>,
+    /// Tag the gold text with this NER model folder (e.g. models/ner-fr) instead of reading
+    /// --pred: CoNLL gold is tagged on its own tokens, JSONL gold on its raw text.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Base encoder folder for --model (default: named in the model's ner_config.json).
+    #[arg(long, value_name = "DIR", requires = "model")]
+    pub base: Option<PathBuf>,
+    /// With --model: also write the predictions here (CoNLL or JSONL, as the gold).
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub save: Option<PathBuf>,
+    /// libtorch threads for --model.
+    #[arg(short = 'j', long, default_value_t = 2)]
+    pub threads: usize,
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
@@ -222,9 +235,51 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
 
 fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
     let gold = ner::read(&a.gold)?;
-    let pred = match &a.pred {
-        Some(p) => ner::read(p)?,
-        None => anyhow::bail!("--pred is required"),
+    let pred = match (&a.pred, &a.model) {
+        (Some(p), _) => ner::read(p)?,
+        (None, Some(dir)) => {
+            use crate::ner::model::{predict, ModelTagger, NerModel};
+            tch::set_num_threads(a.threads.max(1) as i32);
+            let t0 = std::time::Instant::now();
+            let tagger = ModelTagger::new(NerModel::load(dir, a.base.as_deref())?);
+            let load = t0.elapsed().as_secs_f64();
+            let text = std::fs::read_to_string(&a.gold).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
+            let jsonl = text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
+            let p = if jsonl {
+                predict::predict_jsonl(&tagger, &text).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?
+            } else {
+                predict::predict_conll(&tagger, &text)?
+            };
+            println!(
+                "model: {} | load {:.1}s | {} words in {:.1}s = {:.0} words/s ({} threads)",
+                dir.display(),
+                load,
+                p.words,
+                p.seconds,
+                p.words as f64 / p.seconds.max(1e-9),
+                a.threads
+            );
+            let st = tagger.model().stats();
+            println!(
+                "time: encoder forward {:.1}s of {:.1}s ({:.0}%); {} windows in {} batches, {} tokens, {:.1}% padding",
+                st.forward_secs,
+                st.total_secs,
+                100.0 * st.forward_secs / st.total_secs.max(1e-9),
+                st.windows,
+                st.batches,
+                st.tokens,
+                100.0 * (st.padded_tokens.saturating_sub(st.tokens)) as f64 / st.padded_tokens.max(1) as f64
+            );
+            if let Some(out) = &a.save {
+                std::fs::write(out, &p.text).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            }
+            if jsonl {
+                ner::read_jsonl(&p.text).map_err(|(l, m)| anyhow::anyhow!("predictions line {l}: {m}"))?
+            } else {
+                ner::read_conll(&p.text).map_err(|(l, m)| anyhow::anyhow!("predictions line {l}: {m}"))?
+            }
+        }
+        (None, None) => anyhow::bail!("give --pred or --model"),
     };
     print!("{}", ner::score(&gold, &pred)?.table());
     Ok(exit::OK)

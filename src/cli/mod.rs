@@ -10,6 +10,7 @@ mod export;
 mod models;
 mod nats;
 mod submit;
+mod train;
 mod worker;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Evaluate: NER spans (`eval ner`), translation (`eval mt`), summaries (`eval summ`).
     Eval(eval::EvalArgs),
+    /// Train models: `train ner --train FILE.conll --dev FILE.conll --out DIR`.
+    Train(train::TrainArgs),
     /// Publish documents (same inputs as annotate) to the NATS JetStream work queue.
     Submit(submit::SubmitArgs),
     /// Annotate documents from the NATS work queue until SIGTERM/SIGINT.
@@ -77,6 +80,7 @@ pub fn main() -> i32 {
         Command::Collect(c) => collect::run(c),
         Command::Export(x) => export::run(x),
         Command::Eval(e) => eval::run(e),
+        Command::Train(t) => train::run(t),
     };
     match res {
         Ok(code) => code,

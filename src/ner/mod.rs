@@ -5,6 +5,7 @@
 //! implementation; the transformer model implements the same trait.
 
 mod lexicon;
+pub mod model;
 
 pub use lexicon::LexiconTagger;
 
@@ -44,6 +45,11 @@ pub trait EntityTagger: Send + Sync {
     fn describe(&self) -> serde_json::Value;
     /// Tags one document. Spans must be on char boundaries, non-empty, sorted, non-overlapping.
     fn tag(&self, input: TagInput<'_>) -> Result<Vec<Span>, NerError>;
+    /// True when [`tag_batch`](Self::tag_batch) should get a whole chunk of documents from one
+    /// thread (models that batch and parallelise internally) rather than one document per thread.
+    fn batched(&self) -> bool {
+        false
+    }
     /// Tags several documents; implementations that batch (models) override this.
     fn tag_batch(&self, inputs: &[TagInput<'_>]) -> Vec<Result<Vec<Span>, NerError>> {
         inputs.iter().map(|i| self.tag(*i)).collect()

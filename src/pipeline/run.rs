@@ -346,7 +346,7 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
         // Annotate each chunk on the pool, keeping the order.
         for chunk in chunk_rx {
             let outcomes: Vec<Outcome> =
-                pool.install(|| chunk.records.into_par_iter().map(|rec| process(rec, skip, annotator)).collect());
+                pool.install(|| process_chunk(chunk.records, skip, annotator));
             if done_tx.send((outcomes, chunk.bytes)).is_err() {
                 break; // the writer failed; its error is reported below
             }
@@ -370,35 +370,51 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
     Ok(summary)
 }
 
-fn process(rec: Record, skip: u64, annotator: &Annotator) -> Outcome {
-    if rec.seq < skip {
-        return Outcome::Skipped;
-    }
-    let fail = |reason: String, id: Option<DocId>, origin: &Origin| {
-        Outcome::Failed(ErrorRecord {
-            input: origin.input.to_string(),
-            line: origin.line,
-            id,
-            severity: Severity::Error,
-            reason,
-        })
-    };
-    match rec.doc {
-        Err(e) => fail(e.to_string(), rec.id, &rec.origin),
-        Ok(doc) => {
-            let id = doc.id.clone();
-            match annotator.annotate(doc) {
-                Ok(a) => Outcome::Doc {
-                    labels: a.entities.iter().map(|e| e.label).collect(),
-                    line: encode_jsonl(&a),
-                    warnings: rec.warnings,
-                    origin: rec.origin,
-                    id,
-                },
-                Err(e) => fail(e.to_string(), Some(id), &rec.origin),
+fn failure(reason: String, id: Option<DocId>, origin: &Origin) -> Outcome {
+    Outcome::Failed(ErrorRecord { input: origin.input.to_string(), line: origin.line, id, severity: Severity::Error, reason })
+}
+
+/// Annotates one chunk (already on the pool): outcomes in record order.
+fn process_chunk(records: Vec<Record>, skip: u64, annotator: &Annotator) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(records.len());
+    let mut docs = Vec::new();
+    let mut slots = Vec::new();
+    for rec in records {
+        if rec.seq < skip {
+            outcomes.push(Some(Outcome::Skipped));
+            continue;
+        }
+        match rec.doc {
+            Err(e) => outcomes.push(Some(failure(e.to_string(), rec.id, &rec.origin))),
+            Ok(doc) => {
+                slots.push((outcomes.len(), rec.warnings, rec.origin, doc.id.clone()));
+                docs.push(doc);
+                outcomes.push(None);
             }
         }
     }
+    let done: Vec<(usize, Outcome)> = annotator
+        .annotate_batch(docs)
+        .into_par_iter()
+        .zip(slots)
+        .map(|(res, (slot, warnings, origin, id))| {
+            let o = match res {
+                Ok(a) => Outcome::Doc {
+                    labels: a.entities.iter().map(|e| e.label).collect(),
+                    line: encode_jsonl(&a),
+                    warnings,
+                    origin,
+                    id,
+                },
+                Err(e) => failure(e.to_string(), Some(id), &origin),
+            };
+            (slot, o)
+        })
+        .collect();
+    for (slot, o) in done {
+        outcomes[slot] = Some(o);
+    }
+    outcomes.into_iter().map(|o| o.expect("every record has an outcome")).collect()
 }
 
 /// Shared stop flag for Ctrl-C / SIGTERM handling.

@@ -26,6 +26,51 @@ pub trait Translator: Send + Sync {
     fn translate(&self, sentences: &[String]) -> Result<Vec<String>, TranslateError>;
 }
 
+/// Which translator `summary.en` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TranslatorKind {
+    /// Marian when a model folder is given, else Apertium when installed, else none.
+    Auto,
+    Marian,
+    Apertium,
+    None,
+}
+
+/// Builds the translator asked for. `Ok((None, why))` when there is none to use (auto with
+/// nothing installed, or `none`); an explicit choice that cannot be built is an error.
+pub fn choose(
+    kind: TranslatorKind,
+    marian_dir: Option<&std::path::Path>,
+) -> Result<(Option<std::sync::Arc<dyn Translator>>, String), TranslateError> {
+    use std::sync::Arc;
+    // MARIAN-HOOK: replaced by the Marian backend once it lands
+    let marian = |dir: &std::path::Path| -> Result<Arc<dyn Translator>, TranslateError> {
+        Err(TranslateError::Unavailable(format!("Marian backend not built in ({})", dir.display())))
+    };
+    let apertium = || -> Result<Arc<dyn Translator>, TranslateError> {
+        Ok(Arc::new(apertium::ApertiumTranslator::new(Default::default())?))
+    };
+    match kind {
+        TranslatorKind::None => Ok((None, "disabled with --translator none".into())),
+        TranslatorKind::Marian => {
+            let dir = marian_dir.ok_or_else(|| {
+                TranslateError::Unavailable("--translator marian needs --marian-model DIR (see scripts/fetch-marian.sh)".into())
+            })?;
+            Ok((Some(marian(dir)?), String::new()))
+        }
+        TranslatorKind::Apertium => Ok((Some(apertium()?), String::new())),
+        TranslatorKind::Auto => {
+            if let Some(dir) = marian_dir {
+                return Ok((Some(marian(dir)?), String::new()));
+            }
+            match apertium() {
+                Ok(t) => Ok((Some(t), String::new())),
+                Err(e) => Ok((None, format!("no Marian model given and Apertium unavailable: {e}"))),
+            }
+        }
+    }
+}
+
 /// What entity protection did over a batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProtectStats {

@@ -1,0 +1,443 @@
+//! Inference: the trained adapters merged into rust-bert's `BertModel`, run over overlapping
+//! windows in length-sorted batches; the pipeline's [`ModelTagger`].
+
+use super::net::{dequantize_delta, lora_delta, TrainMode, TARGETS};
+use super::windows::{best_reads, windows, Window};
+use super::words::split_words;
+use super::{
+    base_files, base_fingerprint, resolve_base, ModelError, NerConfig, TagId, TagSet, WordSpan, WordTokenizer,
+    ADAPTER_FILE,
+};
+use crate::doc::Source;
+use crate::ner::{EntityTagger, NerError, Span, TagInput};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tch::{nn, nn::Module, Device, Kind, Tensor};
+
+/// Most windows per forward pass.
+const MAX_BATCH: usize = 32;
+/// Most tokens (windows × padded length) per forward pass.
+const MAX_BATCH_TOKENS: usize = 4096;
+
+/// Where inference time went (cumulative since load).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct InferenceStats {
+    /// Encoder forward passes (batches) and windows run.
+    pub batches: u64,
+    pub windows: u64,
+    /// Real tokens, and tokens including batch padding.
+    pub tokens: u64,
+    pub padded_tokens: u64,
+    /// Seconds in the encoder + head (libtorch), and in the rest (tokenizing, windows, decoding).
+    pub forward_secs: f64,
+    pub total_secs: f64,
+}
+
+/// The predicted tag of one word and its probability.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordPrediction {
+    pub tag: TagId,
+    pub prob: f32,
+}
+
+struct Net {
+    bert: BertModel<BertEmbeddings>,
+    head: nn::Linear,
+    _vs: nn::VarStore,
+}
+
+/// A loaded NER model. One instance serves all threads: the network sits behind a mutex (tch
+/// tensors are `Send` but not `Sync`), and each call runs a whole batch on libtorch's own threads.
+pub struct NerModel {
+    net: Mutex<Net>,
+    tok: WordTokenizer,
+    tags: TagSet,
+    config: NerConfig,
+    dir: PathBuf,
+    base: PathBuf,
+    stats: Mutex<InferenceStats>,
+}
+
+fn invalid(path: &Path, msg: impl std::fmt::Display) -> ModelError {
+    ModelError::Invalid { path: path.to_path_buf(), msg: msg.to_string() }
+}
+
+impl NerModel {
+    /// Loads a model folder; `base` overrides the encoder folder (default: the sibling folder
+    /// named in `ner_config.json`, e.g. `models/e5`).
+    pub fn load(dir: &Path, base: Option<&Path>) -> Result<NerModel, ModelError> {
+        let config = NerConfig::read(dir)?;
+        let adapter = dir.join(ADAPTER_FILE);
+        if !adapter.is_file() {
+            return Err(ModelError::Missing { path: adapter, hint: "the model folder is incomplete".into() });
+        }
+        let base = resolve_base(dir, &config, base);
+        let files = base_files(&base)?;
+        let found = base_fingerprint(&base)?;
+        if found != config.base_fingerprint {
+            return Err(ModelError::BaseMismatch { base, found, expected: config.base_fingerprint.clone() });
+        }
+        let bconf: BertConfig = serde_json::from_str(
+            &std::fs::read_to_string(&files.config)
+                .map_err(|source| ModelError::Io { path: files.config.clone(), source })?,
+        )
+        .map_err(|e| invalid(&files.config, format!("not a BERT config: {e}")))?;
+        let tags = config.tag_set();
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &bconf, false);
+        let head = nn::linear(vs.root() / "classifier", bconf.hidden_size, tags.len() as i64, Default::default());
+        let missing = vs.load_partial(&files.weights).map_err(|e| invalid(&files.weights, e))?;
+        if missing.iter().any(|m| !m.starts_with("classifier.")) {
+            return Err(invalid(&files.weights, format!("encoder weights lack {missing:?}")));
+        }
+        // adapters: biases, layer norms and head by name; LoRA pairs merged into the weights
+        let named = Tensor::read_safetensors(&adapter).map_err(|e| invalid(&adapter, e))?;
+        let named: std::collections::HashMap<String, Tensor> = named.into_iter().collect();
+        let vars = vs.variables();
+        let mut merged = 0;
+        tch::no_grad(|| -> Result<(), ModelError> {
+            let is_delta = |n: &str| n.ends_with(".lora_a") || n.ends_with(".lora_b") || n.ends_with(".delta_q") || n.ends_with(".delta_scale");
+            for (name, t) in &named {
+                if is_delta(name) {
+                    continue;
+                }
+                let var = vars.get(name).ok_or_else(|| invalid(&adapter, format!("unexpected tensor {name}")))?;
+                if var.size() != t.size() {
+                    return Err(invalid(&adapter, format!("{name}: shape {:?}, expected {:?}", t.size(), var.size())));
+                }
+                var.shallow_clone().f_copy_(t)?;
+            }
+            for layer in 0..bconf.num_hidden_layers {
+                for target in TARGETS {
+                    let p = format!("encoder.layer.{layer}.{target}");
+                    let w = vars.get(&format!("{p}.weight")).ok_or_else(|| invalid(&adapter, format!("no {p}")))?;
+                    let get = |suffix: &str| named.get(&format!("{p}.{suffix}"));
+                    let delta = match config.mode {
+                        TrainMode::Lora => {
+                            let (Some(a), Some(b)) = (get("lora_a"), get("lora_b")) else {
+                                return Err(invalid(&adapter, format!("missing LoRA pair {p}.lora_a/lora_b")));
+                            };
+                            let ok = a.size().len() == 2
+                                && b.size().len() == 2
+                                && a.size()[0] == config.lora.rank
+                                && b.size()[1] == config.lora.rank
+                                && [b.size()[0], a.size()[1]] == w.size()[..];
+                            if !ok {
+                                return Err(invalid(&adapter, format!("{p}: LoRA shapes {:?} {:?}", a.size(), b.size())));
+                            }
+                            lora_delta(a, b, config.lora.scale())
+                        }
+                        TrainMode::Full => {
+                            let (Some(q), Some(sc)) = (get("delta_q"), get("delta_scale")) else {
+                                return Err(invalid(&adapter, format!("missing {p}.delta_q/delta_scale")));
+                            };
+                            if q.size() != w.size() || sc.size() != [w.size()[0]] || q.kind() != Kind::Int8 {
+                                return Err(invalid(&adapter, format!("{p}: delta shapes {:?} {:?}", q.size(), sc.size())));
+                            }
+                            dequantize_delta(q, sc)
+                        }
+                    };
+                    let _ = w.shallow_clone().f_add_(&delta)?;
+                    merged += 1;
+                }
+            }
+            Ok(())
+        })?;
+        if !named.contains_key("classifier.weight") {
+            return Err(invalid(&adapter, "no classifier.weight"));
+        }
+        vs.freeze();
+        tracing::debug!(merged, "LoRA adapters merged");
+        let tok = WordTokenizer::load(&files.tokenizer)?;
+        Ok(NerModel {
+            net: Mutex::new(Net { bert, head, _vs: vs }),
+            tok,
+            tags,
+            config,
+            dir: dir.to_path_buf(),
+            base,
+            stats: Mutex::default(),
+        })
+    }
+
+    pub fn tags(&self) -> &TagSet {
+        &self.tags
+    }
+
+    pub fn config(&self) -> &NerConfig {
+        &self.config
+    }
+
+    pub fn tokenizer(&self) -> &WordTokenizer {
+        &self.tok
+    }
+
+    /// Cumulative inference statistics.
+    pub fn stats(&self) -> InferenceStats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add_stats(&self, f: impl FnOnce(&mut InferenceStats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Tags for runs of words given as subword pieces (see [`WordTokenizer::pieces`]). Long runs
+    /// are read through overlapping windows; all windows are batched by length.
+    pub fn predict_pieces(&self, runs: &[Vec<Vec<u32>>]) -> Result<Vec<Vec<WordPrediction>>, ModelError> {
+        let t0 = std::time::Instant::now();
+        let max_len = self.config.max_len;
+        let wins: Vec<Vec<Window>> = runs.iter().map(|r| windows(r, max_len, self.tok.specials)).collect();
+        let mut all: Vec<(usize, usize)> =
+            wins.iter().enumerate().flat_map(|(r, ws)| (0..ws.len()).map(move |w| (r, w))).collect();
+        all.sort_by_key(|&(r, w)| wins[r][w].ids.len());
+        let n_tags = self.tags.len();
+        // probabilities per window: len × n_tags
+        let mut probs: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
+        let mut i = 0;
+        while i < all.len() {
+            let mut j = i;
+            while j < all.len() && j - i < MAX_BATCH {
+                let (r, w) = all[j];
+                if (j - i + 1) * wins[r][w].ids.len() > MAX_BATCH_TOKENS && j > i {
+                    break;
+                }
+                j += 1;
+            }
+            let batch: Vec<&Window> = all[i..j].iter().map(|&(r, w)| &wins[r][w]).collect();
+            let tf = std::time::Instant::now();
+            let out = self.forward(&batch)?;
+            let secs = tf.elapsed().as_secs_f64();
+            let longest = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0) as u64;
+            self.add_stats(|s| {
+                s.batches += 1;
+                s.windows += batch.len() as u64;
+                s.tokens += batch.iter().map(|w| w.ids.len() as u64).sum::<u64>();
+                s.padded_tokens += longest * batch.len() as u64;
+                s.forward_secs += secs;
+            });
+            for (k, &(r, w)) in all[i..j].iter().enumerate() {
+                probs[r][w] = out[k].clone();
+            }
+            i = j;
+        }
+        let preds = runs
+            .iter()
+            .enumerate()
+            .map(|(r, run)| {
+                best_reads(&wins[r], run.len())
+                    .into_iter()
+                    .map(|read| match read {
+                        None => WordPrediction { tag: 0, prob: 1.0 },
+                        Some((w, pos)) => {
+                            let row = &probs[r][w][pos * n_tags..(pos + 1) * n_tags];
+                            let (tag, &prob) = row
+                                .iter()
+                                .enumerate()
+                                .max_by(|a, b| a.1.total_cmp(b.1))
+                                .expect("at least one tag");
+                            WordPrediction { tag, prob }
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let total = t0.elapsed().as_secs_f64();
+        self.add_stats(|s| s.total_secs += total);
+        Ok(preds)
+    }
+
+    /// Tags for sentences given as words.
+    pub fn predict_words<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Result<Vec<Vec<WordPrediction>>, ModelError> {
+        let t0 = std::time::Instant::now();
+        let runs: Vec<Vec<Vec<u32>>> = sentences.iter().map(|s| self.tok.pieces(s)).collect::<Result<_, _>>()?;
+        let tokenize = t0.elapsed().as_secs_f64();
+        self.add_stats(|s| s.total_secs += tokenize);
+        self.predict_pieces(&runs)
+    }
+
+    /// Entity spans over words with their score (mean probability of their words' tags).
+    pub fn spans(&self, preds: &[WordPrediction]) -> Vec<(WordSpan, f32)> {
+        let tags: Vec<TagId> = preds.iter().map(|p| p.tag).collect();
+        self.tags
+            .decode(&tags)
+            .into_iter()
+            .map(|s| {
+                let score = preds[s.start..s.end].iter().map(|p| p.prob).sum::<f32>() / (s.end - s.start) as f32;
+                (s, score)
+            })
+            .collect()
+    }
+
+    /// Softmax outputs (flattened len × tags) for each window of a batch.
+    fn forward(&self, batch: &[&Window]) -> Result<Vec<Vec<f32>>, ModelError> {
+        let len = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0);
+        let pad = self.tok.specials.pad;
+        let (mut ids, mut mask) = (Vec::with_capacity(batch.len() * len), Vec::with_capacity(batch.len() * len));
+        for w in batch {
+            ids.extend_from_slice(&w.ids);
+            ids.extend(std::iter::repeat(pad).take(len - w.ids.len()));
+            mask.extend(std::iter::repeat(1i64).take(w.ids.len()));
+            mask.extend(std::iter::repeat(0i64).take(len - w.ids.len()));
+        }
+        let shape = [batch.len() as i64, len as i64];
+        let net = self.net.lock().unwrap_or_else(|e| e.into_inner());
+        let probs = tch::no_grad(|| -> Result<Tensor, ModelError> {
+            let ids = Tensor::from_slice(&ids).view(shape);
+            let mask = Tensor::from_slice(&mask).view(shape);
+            let hidden = net
+                .bert
+                .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
+                .map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
+                .hidden_state;
+            Ok(net.head.forward(&hidden).softmax(-1, Kind::Float).contiguous())
+        })?;
+        drop(net);
+        let n_tags = self.tags.len();
+        let mut flat = vec![0f32; batch.len() * len * n_tags];
+        let n = flat.len();
+        probs.f_copy_data(&mut flat, n)?;
+        Ok(batch
+            .iter()
+            .enumerate()
+            .map(|(k, w)| flat[k * len * n_tags..(k * len + w.ids.len()) * n_tags].to_vec())
+            .collect())
+    }
+
+    /// What `pipeline.models` records.
+    pub fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kind": "transformer",
+            "model": self.dir.display().to_string(),
+            "base": self.base.display().to_string(),
+            "base_fingerprint": self.config.base_fingerprint,
+            "labels": self.config.labels,
+            "max_len": self.config.max_len,
+            "mode": self.config.mode,
+            "lora": self.config.lora,
+            "dev_micro_f1": self.config.training.get("dev_micro_f1"),
+        })
+    }
+}
+
+/// Runs of words for one document: its sentences' words, consecutive sentences packed together
+/// while they fit one window (more context, fewer windows).
+struct DocRuns {
+    words: Vec<Range<usize>>,
+    /// Each run: range into `words`.
+    runs: Vec<Range<usize>>,
+}
+
+/// The transformer model as a pipeline tagger (`source: "model"`).
+pub struct ModelTagger {
+    model: NerModel,
+    name: String,
+}
+
+impl ModelTagger {
+    pub fn new(model: NerModel) -> ModelTagger {
+        ModelTagger { model, name: "model".into() }
+    }
+
+    pub fn model(&self) -> &NerModel {
+        &self.model
+    }
+
+    fn doc_runs(&self, input: TagInput<'_>) -> Result<(DocRuns, Vec<Vec<Vec<u32>>>), ModelError> {
+        let whole = [0..input.text.len()];
+        let sentences = if input.sentences.is_empty() { &whole[..] } else { input.sentences };
+        let budget = self.model.config.max_len - 2;
+        let mut words = Vec::new();
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        let mut run_pieces: Vec<Vec<Vec<u32>>> = Vec::new();
+        let mut run_len = 0;
+        for s in sentences {
+            let ws = split_words(input.text, s.clone());
+            if ws.is_empty() {
+                continue;
+            }
+            let strs: Vec<&str> = ws.iter().map(|r| &input.text[r.clone()]).collect();
+            let pieces = self.model.tok.pieces(&strs)?;
+            let n: usize = pieces.iter().map(|p| p.len()).sum();
+            let start = words.len();
+            words.extend(ws);
+            match (runs.last_mut(), run_pieces.last_mut()) {
+                (Some(r), Some(p)) if run_len + n <= budget => {
+                    r.end = words.len();
+                    p.extend(pieces);
+                    run_len += n;
+                }
+                _ => {
+                    runs.push(start..words.len());
+                    run_pieces.push(pieces);
+                    run_len = n;
+                }
+            }
+        }
+        Ok((DocRuns { words, runs }, run_pieces))
+    }
+
+    fn tag_many(&self, inputs: &[TagInput<'_>]) -> Result<Vec<Vec<Span>>, ModelError> {
+        let mut docs = Vec::with_capacity(inputs.len());
+        let mut all_runs = Vec::new();
+        for &input in inputs {
+            let (d, pieces) = self.doc_runs(input)?;
+            all_runs.extend(pieces);
+            docs.push(d);
+        }
+        let preds = self.model.predict_pieces(&all_runs)?;
+        let mut preds = preds.into_iter();
+        Ok(docs
+            .iter()
+            .map(|d| {
+                let mut spans = Vec::new();
+                for run in &d.runs {
+                    let p = preds.next().expect("one prediction per run");
+                    for (ws, score) in self.model.spans(&p) {
+                        let (a, b) = (d.words[run.start + ws.start].start, d.words[run.start + ws.end - 1].end);
+                        spans.push(Span {
+                            start_byte: a,
+                            end_byte: b,
+                            label: ws.label,
+                            score,
+                            source: Source::Model,
+                            canonical: None,
+                        });
+                    }
+                }
+                spans
+            })
+            .collect())
+    }
+}
+
+impl EntityTagger for ModelTagger {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn describe(&self) -> serde_json::Value {
+        self.model.describe()
+    }
+
+    fn batched(&self) -> bool {
+        true
+    }
+
+    fn tag(&self, input: TagInput<'_>) -> Result<Vec<Span>, NerError> {
+        self.tag_batch(&[input]).pop().expect("one result")
+    }
+
+    fn tag_batch(&self, inputs: &[TagInput<'_>]) -> Vec<Result<Vec<Span>, NerError>> {
+        match self.tag_many(inputs) {
+            Ok(v) => v.into_iter().map(Ok).collect(),
+            Err(e) if inputs.len() > 1 => {
+                // find the documents at fault: tag them one by one
+                tracing::warn!("batched tagging failed ({e}); retrying document by document");
+                inputs.iter().map(|i| self.tag(*i)).collect()
+            }
+            Err(e) => vec![Err(NerError::Failed { tagger: self.name.clone(), reason: e.to_string() })],
+        }
+    }
+}
