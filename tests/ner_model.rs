@@ -16,7 +16,8 @@ fn root() -> PathBuf {
 }
 
 fn model_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("VIGIE_TEST_NER_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ner-fr"));
+    let dir =
+        std::env::var_os("VIGIE_TEST_NER_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ner-fr"));
     if !dir.join(ADAPTER_FILE).is_file() {
         eprintln!("skipped: no trained model in {}", dir.display());
         return None;
@@ -73,7 +74,11 @@ fn loading_errors_are_clear_values_not_panics() {
     assert!(e.contains(CONFIG_FILE) && e.contains("not a vigie NER model folder"), "{e}");
     write(&empty, CONFIG_FILE, "{not json");
     assert!(err_of(NerModel::load(&empty, None)).contains(CONFIG_FILE));
-    write(&empty, CONFIG_FILE, r#"{"format":"other/9","base":"e5","base_fingerprint":"x","labels":["PERSON"],"lora":{"rank":4,"alpha":8},"max_len":128}"#);
+    write(
+        &empty,
+        CONFIG_FILE,
+        r#"{"format":"other/9","base":"e5","base_fingerprint":"x","labels":["PERSON"],"lora":{"rank":4,"alpha":8},"max_len":128}"#,
+    );
     assert!(err_of(NerModel::load(&empty, None)).contains("format"));
 
     let Some(dir) = model_dir() else { return };
@@ -121,7 +126,9 @@ fn entities_at_window_edges_are_whole() {
     let pieces = tagger().unwrap().model().tokenizer().pieces(&text.split(' ').collect::<Vec<_>>()).unwrap();
     let n_pieces: usize = pieces.iter().map(Vec::len).sum();
     assert!(n_pieces > 8 * max_len, "the run must span many windows ({n_pieces} pieces)");
-    for (name, label) in [("Jean-Yves Le Drian", Label::Person), ("Mohamed Bazoum", Label::Person), ("Niamey", Label::Location)] {
+    for (name, label) in
+        [("Jean-Yves Le Drian", Label::Person), ("Mohamed Bazoum", Label::Person), ("Niamey", Label::Location)]
+    {
         let whole = found.iter().filter(|e| e.text == name && e.label == label).count();
         let partial: Vec<&str> = found
             .iter()
@@ -200,15 +207,36 @@ fn cli_annotate_and_eval_with_the_model() {
     let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
     let base = root().join("models/e5");
     let base = base.to_str().unwrap();
-    let out = run(&["annotate", "--quiet", "--ner-model", dir.to_str().unwrap(), "--ner-base", base, seed.to_str().unwrap()]);
+    let tmp = tempfile::tempdir().unwrap();
+    let more = write(
+        tmp.path(),
+        "more.jsonl",
+        "{\"id\":\"m\",\"text\":\"Emmanuel Macron a rencontré Olaf Scholz à Berlin avant de parler au FLA.\"}\n",
+    );
+    let out = run(&[
+        "annotate",
+        "--quiet",
+        "--ner-model",
+        dir.to_str().unwrap(),
+        "--ner-base",
+        base,
+        seed.to_str().unwrap(),
+        more.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let docs = check_output(&String::from_utf8(out.stdout).unwrap());
     let ents = docs[0]["entities"].as_array().unwrap();
-    assert!(ents.iter().any(|e| e["source"] == "model"), "model entities present");
+    // the seed's names are all in the lexicons, which win over the model where spans overlap
     assert!(ents.iter().any(|e| e["source"] == "lexicon" && e["text"] == "Africa Corps"));
+    assert!(ents.iter().all(|e| e["text"] != "Corps russe"), "a model span overlapping a lexicon span is dropped");
+    let ents = docs[1]["entities"].as_array().unwrap();
+    let has =
+        |t: &str, l: &str, src: &str| ents.iter().any(|e| e["text"] == t && e["label"] == l && e["source"] == src);
+    assert!(has("Emmanuel Macron", "PERSON", "model") && has("Olaf Scholz", "PERSON", "model"), "{ents:?}");
+    assert!(has("Berlin", "LOCATION", "model") || has("Berlin", "LOCATION", "lexicon"), "{ents:?}");
+    assert!(has("FLA", "ARMED_GROUP", "lexicon"), "{ents:?}");
     assert!(docs[0]["pipeline"]["models"]["ner.model"]["base_fingerprint"].is_string());
 
-    let tmp = tempfile::tempdir().unwrap();
     let gold = write(
         tmp.path(),
         "gold.conll",
@@ -216,7 +244,16 @@ fn cli_annotate_and_eval_with_the_model() {
     );
     let pred = tmp.path().join("pred.conll");
     let out = run(&[
-        "eval", "ner", "--gold", gold.to_str().unwrap(), "--model", dir.to_str().unwrap(), "--base", base, "--save", pred.to_str().unwrap(),
+        "eval",
+        "ner",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--model",
+        dir.to_str().unwrap(),
+        "--base",
+        base,
+        "--save",
+        pred.to_str().unwrap(),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
@@ -225,7 +262,7 @@ fn cli_annotate_and_eval_with_the_model() {
     assert!(last.starts_with("micro F1="), "{last}");
     let f1: f64 = last["micro F1=".len()..].parse().unwrap();
     assert!(f1 >= 0.66, "{stdout}");
-    assert_eq!(std::fs::read_to_string(&pred).unwrap().lines().filter(|l| !l.is_empty()).count(), 10);
+    assert_eq!(std::fs::read_to_string(&pred).unwrap().lines().filter(|l| !l.is_empty()).count(), 11);
 
     // JSONL gold with code-point spans goes through the raw-text path
     let gold = write(tmp.path(), "gold.jsonl", "{\"id\":\"a\",\"text\":\"Emmanuel Macron est à Berlin.\",\"entities\":[{\"start\":0,\"end\":15,\"label\":\"PER\"},{\"start\":22,\"end\":28,\"label\":\"LOC\"}]}\n");
@@ -234,9 +271,9 @@ fn cli_annotate_and_eval_with_the_model() {
     assert!(stdout.trim_end().ends_with("micro F1=1.000"), "{stdout}");
 
     // a missing model folder is a clear fatal error
-    let out = run(&["annotate", "--quiet", "--ner-model", tmp.path().join("none").to_str().unwrap(), seed.to_str().unwrap()]);
+    let out =
+        run(&["annotate", "--quiet", "--ner-model", tmp.path().join("none").to_str().unwrap(), seed.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("NER model") && err.contains("missing"), "{err}");
 }
-

@@ -76,11 +76,25 @@ fn annotate_summarize_fills_summary_with_translation_and_brief() {
     }
     let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let extra = write(tmp.path(), "more.jsonl", "{\"id\":\"one\",\"text\":\"Le FLA a attaqué un convoi des FAMa près de Kidal.\"}\n");
+    let extra = write(
+        tmp.path(),
+        "more.jsonl",
+        "{\"id\":\"one\",\"text\":\"Le FLA a attaqué un convoi des FAMa près de Kidal.\"}\n",
+    );
     let enc = concat!(env!("CARGO_MANIFEST_DIR"), "/models/e5");
 
     // without a translator: en is null, the reason is recorded, a warning is printed
-    let out = run(&["annotate", "--summary-sentences", "2", "--translator", "none", "--encoder", enc, seed.to_str().unwrap(), extra.to_str().unwrap()]);
+    let out = run(&[
+        "annotate",
+        "--summary-sentences",
+        "2",
+        "--translator",
+        "none",
+        "--encoder",
+        enc,
+        seed.to_str().unwrap(),
+        extra.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no translator"));
     let docs = check_output(&String::from_utf8(out.stdout).unwrap());
@@ -111,7 +125,17 @@ fn annotate_summarize_fills_summary_with_translation_and_brief() {
         eprintln!("skipped the Apertium part: apertium not installed");
         return;
     }
-    let out = run(&["annotate", "--quiet", "--summarize", "--translator", "apertium", "--encoder", enc, seed.to_str().unwrap(), extra.to_str().unwrap()]);
+    let out = run(&[
+        "annotate",
+        "--quiet",
+        "--summarize",
+        "--translator",
+        "apertium",
+        "--encoder",
+        enc,
+        seed.to_str().unwrap(),
+        extra.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let docs = check_output(&String::from_utf8(out.stdout).unwrap());
     let s = &docs[0]["summary"];

@@ -114,7 +114,10 @@ impl Annotator {
             let found: Vec<Result<Vec<Span>, AnnotateError>> = if t.batched() {
                 match catch(|| Ok(t.tag_batch(&inputs))) {
                     Ok(v) if v.len() == inputs.len() => v.into_iter().map(|r| r.map_err(AnnotateError::from)).collect(),
-                    Ok(_) => inputs.iter().map(|_| Err(AnnotateError::Panic("tagger returned a wrong count".into()))).collect(),
+                    Ok(_) => inputs
+                        .iter()
+                        .map(|_| Err(AnnotateError::Panic("tagger returned a wrong count".into())))
+                        .collect(),
                     Err(e) => inputs.iter().map(|_| Err(AnnotateError::Panic(e.to_string()))).collect(),
                 }
             } else {

@@ -345,8 +345,7 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
         });
         // Annotate each chunk on the pool, keeping the order.
         for chunk in chunk_rx {
-            let outcomes: Vec<Outcome> =
-                pool.install(|| process_chunk(chunk.records, skip, annotator));
+            let outcomes: Vec<Outcome> = pool.install(|| process_chunk(chunk.records, skip, annotator));
             if done_tx.send((outcomes, chunk.bytes)).is_err() {
                 break; // the writer failed; its error is reported below
             }
@@ -371,7 +370,13 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
 }
 
 fn failure(reason: String, id: Option<DocId>, origin: &Origin) -> Outcome {
-    Outcome::Failed(ErrorRecord { input: origin.input.to_string(), line: origin.line, id, severity: Severity::Error, reason })
+    Outcome::Failed(ErrorRecord {
+        input: origin.input.to_string(),
+        line: origin.line,
+        id,
+        severity: Severity::Error,
+        reason,
+    })
 }
 
 /// Annotates one chunk (already on the pool): outcomes in record order.

@@ -73,7 +73,8 @@ impl SummaryStage {
                         english: p.english,
                     })
                     .collect();
-                prepared.push(protect::protect(r.text[range.clone()].trim(), &trim_shift(&r.text[range.clone()], inside)));
+                prepared
+                    .push(protect::protect(r.text[range.clone()].trim(), &trim_shift(&r.text[range.clone()], inside)));
             }
         }
         let english: Option<Vec<String>> = match &self.translator {
@@ -117,6 +118,10 @@ fn trim_shift(sentence: &str, spans: Vec<protect::Protection>) -> Vec<protect::P
     spans
         .into_iter()
         .filter(|p| p.start_byte >= lead && p.end_byte <= end)
-        .map(|p| protect::Protection { start_byte: p.start_byte - lead, end_byte: p.end_byte - lead, english: p.english })
+        .map(|p| protect::Protection {
+            start_byte: p.start_byte - lead,
+            end_byte: p.end_byte - lead,
+            english: p.english,
+        })
         .collect()
 }

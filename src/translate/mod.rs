@@ -54,7 +54,9 @@ pub fn choose(
         TranslatorKind::None => Ok((None, "disabled with --translator none".into())),
         TranslatorKind::Marian => {
             let dir = marian_dir.ok_or_else(|| {
-                TranslateError::Unavailable("--translator marian needs --marian-model DIR (see scripts/fetch-marian.sh)".into())
+                TranslateError::Unavailable(
+                    "--translator marian needs --marian-model DIR (see scripts/fetch-marian.sh)".into(),
+                )
             })?;
             Ok((Some(marian(dir)?), String::new()))
         }

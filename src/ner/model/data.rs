@@ -62,9 +62,7 @@ pub fn conll_labels(path: &Path) -> Result<Vec<Label>, ModelError> {
             continue;
         }
         let label = tag.split_once('-').map(|(_, l)| l).unwrap_or(tag);
-        let l: Label = label
-            .parse()
-            .map_err(|msg| ModelError::Data { path: path.to_path_buf(), line: i + 1, msg })?;
+        let l: Label = label.parse().map_err(|msg| ModelError::Data { path: path.to_path_buf(), line: i + 1, msg })?;
         labels.insert(l);
     }
     // generic labels first, in the order WikiNEuRal lists them, then the domain labels

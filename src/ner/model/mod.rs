@@ -139,7 +139,11 @@ pub(crate) fn base_files(base: &Path) -> Result<BaseFiles, ModelError> {
             })
         }
     };
-    Ok(BaseFiles { config: file("config.json")?, weights: file("model.safetensors")?, tokenizer: file("tokenizer.json")? })
+    Ok(BaseFiles {
+        config: file("config.json")?,
+        weights: file("model.safetensors")?,
+        tokenizer: file("tokenizer.json")?,
+    })
 }
 
 /// Fingerprint of an imported encoder: SHA-256 over its config, tokenizer, the weights' size and

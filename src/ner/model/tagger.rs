@@ -98,7 +98,12 @@ impl NerModel {
         let vars = vs.variables();
         let mut merged = 0;
         tch::no_grad(|| -> Result<(), ModelError> {
-            let is_delta = |n: &str| n.ends_with(".lora_a") || n.ends_with(".lora_b") || n.ends_with(".delta_q") || n.ends_with(".delta_scale");
+            let is_delta = |n: &str| {
+                n.ends_with(".lora_a")
+                    || n.ends_with(".lora_b")
+                    || n.ends_with(".delta_q")
+                    || n.ends_with(".delta_scale")
+            };
             for (name, t) in &named {
                 if is_delta(name) {
                     continue;
@@ -125,7 +130,10 @@ impl NerModel {
                                 && b.size()[1] == config.lora.rank
                                 && [b.size()[0], a.size()[1]] == w.size()[..];
                             if !ok {
-                                return Err(invalid(&adapter, format!("{p}: LoRA shapes {:?} {:?}", a.size(), b.size())));
+                                return Err(invalid(
+                                    &adapter,
+                                    format!("{p}: LoRA shapes {:?} {:?}", a.size(), b.size()),
+                                ));
                             }
                             lora_delta(a, b, config.lora.scale())
                         }
@@ -134,7 +142,10 @@ impl NerModel {
                                 return Err(invalid(&adapter, format!("missing {p}.delta_q/delta_scale")));
                             };
                             if q.size() != w.size() || sc.size() != [w.size()[0]] || q.kind() != Kind::Int8 {
-                                return Err(invalid(&adapter, format!("{p}: delta shapes {:?} {:?}", q.size(), sc.size())));
+                                return Err(invalid(
+                                    &adapter,
+                                    format!("{p}: delta shapes {:?} {:?}", q.size(), sc.size()),
+                                ));
                             }
                             dequantize_delta(q, sc)
                         }
@@ -232,11 +243,8 @@ impl NerModel {
                         None => WordPrediction { tag: 0, prob: 1.0 },
                         Some((w, pos)) => {
                             let row = &probs[r][w][pos * n_tags..(pos + 1) * n_tags];
-                            let (tag, &prob) = row
-                                .iter()
-                                .enumerate()
-                                .max_by(|a, b| a.1.total_cmp(b.1))
-                                .expect("at least one tag");
+                            let (tag, &prob) =
+                                row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("at least one tag");
                             WordPrediction { tag, prob }
                         }
                     })

@@ -13,8 +13,8 @@ use super::data::conll_labels;
 use super::net::{quantize_delta, read_dims, Net, TrainMode, TARGETS};
 use super::windows::windows;
 use super::{
-    base_files, base_fingerprint, read_conll_sentences, LoraSpec, ModelError, NerConfig, Sentence, TagSet,
-    WordSpan, WordTokenizer, ADAPTER_FILE, FORMAT,
+    base_files, base_fingerprint, read_conll_sentences, LoraSpec, ModelError, NerConfig, Sentence, TagSet, WordSpan,
+    WordTokenizer, ADAPTER_FILE, FORMAT,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
@@ -131,10 +131,10 @@ struct Example {
 fn encode(tok: &WordTokenizer, s: &Sentence, max_len: usize) -> Result<(Example, Vec<Option<usize>>), ModelError> {
     let pieces = tok.pieces(&s.words)?;
     // training sees each sentence in one window (cut at max_len); words beyond are not scored
-    let w = windows(&pieces, max_len, tok.specials).into_iter().next().unwrap_or(super::Window {
-        ids: vec![tok.specials.cls, tok.specials.sep],
-        firsts: Vec::new(),
-    });
+    let w = windows(&pieces, max_len, tok.specials)
+        .into_iter()
+        .next()
+        .unwrap_or(super::Window { ids: vec![tok.specials.cls, tok.specials.sep], firsts: Vec::new() });
     let mut targets = vec![-100i64; w.ids.len()];
     let mut pos = vec![None; s.words.len()];
     for &(word, p) in &w.firsts {
@@ -267,7 +267,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainReport, ModelError> {
 
     let base = load_base(&files.weights)?;
     let mut vs = nn::VarStore::new(Device::Cpu);
-    let net = Net::new(&vs, &base, dims, cfg.lora, cfg.mode, tags.len() as i64).map_err(|m| ModelError::invalid(&files.weights, m))?;
+    let net = Net::new(&vs, &base, dims, cfg.lora, cfg.mode, tags.len() as i64)
+        .map_err(|m| ModelError::invalid(&files.weights, m))?;
     let trainable: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
     eprintln!(
         "train ner: {} sentences ({} tokens), dev {}, tags {:?}, {} trainable parameters, mode {:?}, LoRA r={} alpha={}",
@@ -283,11 +284,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainReport, ModelError> {
     std::fs::create_dir_all(&cfg.out).map_err(|source| ModelError::Io { path: cfg.out.clone(), source })?;
     let ckpt_path = cfg.out.join("checkpoint.safetensors");
     let ckpt_state = cfg.out.join("checkpoint.json");
-    let mut state =
-        Checkpoint { step: 0, best_step: 0, best_f1: None, bad_evals: 0, fingerprint: fingerprint.clone() };
+    let mut state = Checkpoint { step: 0, best_step: 0, best_f1: None, bad_evals: 0, fingerprint: fingerprint.clone() };
     if cfg.resume && ckpt_state.is_file() {
         let s: Checkpoint = serde_json::from_str(
-            &std::fs::read_to_string(&ckpt_state).map_err(|source| ModelError::Io { path: ckpt_state.clone(), source })?,
+            &std::fs::read_to_string(&ckpt_state)
+                .map_err(|source| ModelError::Io { path: ckpt_state.clone(), source })?,
         )
         .map_err(|e| ModelError::invalid(&ckpt_state, e))?;
         if s.fingerprint != fingerprint {
@@ -524,7 +525,9 @@ mod tests {
 
         let sents: Vec<Vec<&str>> = vec![
             "L' armée malienne a repris Kidal en novembre 2023 .".split(' ').collect(),
-            "Le Front de libération de l' Azawad ( FLA ) revendique l' embuscade près d' Aguelhoc .".split(' ').collect(),
+            "Le Front de libération de l' Azawad ( FLA ) revendique l' embuscade près d' Aguelhoc ."
+                .split(' ')
+                .collect(),
         ];
         let tok = model.tokenizer();
         let ex: Vec<Example> = sents

@@ -34,6 +34,12 @@ fn is_split_punct(c: char) -> bool {
     )
 }
 
+/// Whitespace, and invisible format characters that separate or start words (BOM, zero-width
+/// space, word joiner); they never belong to a word.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}')
+}
+
 fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '’'
 }
@@ -44,7 +50,7 @@ pub fn split_words(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let part = &text[range.clone()];
     let mut chunk_start: Option<usize> = None;
     for (i, c) in part.char_indices().chain(std::iter::once((part.len(), ' '))) {
-        if c.is_whitespace() {
+        if is_separator(c) {
             if let Some(s) = chunk_start.take() {
                 split_chunk(part, s..i, range.start, &mut out);
             }
@@ -112,9 +118,13 @@ mod tests {
             ["L'", "armée", "malienne", "(", "FAMa", ")", "a", "quitté", "Kidal", ",", "aujourd'", "hui", "."]
         );
         assert_eq!(words("« Wagner » à Tombouctou…"), ["«", "Wagner", "»", "à", "Tombouctou", "…"]);
-        assert_eq!(words("Saint-Denis, 3.5 km, U.S.A. - fin"), ["Saint-Denis", ",", "3.5", "km", ",", "U.S.A", ".", "-", "fin"]);
+        assert_eq!(
+            words("Saint-Denis, 3.5 km, U.S.A. - fin"),
+            ["Saint-Denis", ",", "3.5", "km", ",", "U.S.A", ".", "-", "fin"]
+        );
         assert_eq!(words("l’EIGS d’Ansongo"), ["l’", "EIGS", "d’", "Ansongo"]);
         assert!(words("   ").is_empty());
+        assert_eq!(words("\u{feff}Emmanuel\u{200b}Macron"), ["Emmanuel", "Macron"]);
         assert_eq!(words("'quoted'"), ["'", "quoted", "'"]);
     }
 
