@@ -40,6 +40,10 @@ fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}')
 }
 
+/// Abbreviations that keep their period (« M. Traoré », « Mme Diallo », « Dr. Mukwege »).
+const ABBREVIATIONS: [&str; 16] =
+    ["M", "MM", "Mme", "Mmes", "Mlle", "Dr", "Pr", "Me", "Mgr", "St", "Ste", "Gal", "Gén", "Col", "Lt", "Cdt"];
+
 fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '’'
 }
@@ -89,6 +93,11 @@ fn split_chunk(part: &str, r: Range<usize>, base: usize, out: &mut Vec<Range<usi
                 push(i, end, out);
                 word_start = end;
             }
+        } else if c == '.' && next.is_none() && {
+            let word = &s[word_start..i];
+            ABBREVIATIONS.contains(&word) || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+        } {
+            // « M. », « J. »: the period belongs to the abbreviation or initial
         } else if c == '.' || c == '-' {
             // a final period, or a period/hyphen not inside a word or number, stands alone
             let prev_alnum = k > 0 && chars[k - 1].1.is_alphanumeric();
@@ -124,6 +133,7 @@ mod tests {
         );
         assert_eq!(words("l’EIGS d’Ansongo"), ["l’", "EIGS", "d’", "Ansongo"]);
         assert!(words("   ").is_empty());
+        assert_eq!(words("M. Traoré et J. Diallo, Mme. X. Fin."), ["M.", "Traoré", "et", "J.", "Diallo", ",", "Mme.", "X.", "Fin", "."]);
         assert_eq!(words("\u{feff}Emmanuel\u{200b}Macron"), ["Emmanuel", "Macron"]);
         assert_eq!(words("'quoted'"), ["'", "quoted", "'"]);
     }
