@@ -42,6 +42,8 @@ pub struct SummArgs {
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TranslatorChoice {
     Apertium,
+    /// rust-bert Marian from --marian-model.
+    Marian,
 }
 
 #[derive(clap::Args, Debug)]
@@ -59,6 +61,21 @@ pub struct MtArgs {
     /// Translation backend for --src.
     #[arg(long, value_enum, default_value = "apertium")]
     pub translator: TranslatorChoice,
+    /// Marian model folder (config.json, vocab.json, source.spm, rust_model.ot|model.safetensors).
+    #[arg(long, value_name = "DIR", env = "VIGIE_MARIAN_MODEL")]
+    pub marian_model: Option<PathBuf>,
+    /// Marian beam width (1 = greedy).
+    #[arg(long, default_value_t = 4)]
+    pub beams: i64,
+    /// Marian maximum output length in tokens.
+    #[arg(long, default_value_t = 512)]
+    pub max_length: i64,
+    /// Marian sentences per batch.
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// libtorch threads for Marian.
+    #[arg(short = 'j', long, default_value_t = 2)]
+    pub threads: usize,
     /// Translate without protecting lexicon entities (to measure what protection changes).
     #[arg(long)]
     pub no_protect: bool,
@@ -115,12 +132,42 @@ fn mt_run(a: MtArgs) -> anyhow::Result<i32> {
         (_, Some(h)) => (read_lines(h, a.limit)?, format!("hypotheses {}", h.display())),
         (Some(src), None) => {
             let src = read_lines(src, a.limit)?;
-            let tr: Box<dyn Translator> = match a.translator {
-                TranslatorChoice::Apertium => Box::new(ApertiumTranslator::new(Default::default())?),
+            let mut marian: Option<std::sync::Arc<CountingMarian>> = None;
+            let tr: std::sync::Arc<dyn Translator> = match a.translator {
+                TranslatorChoice::Apertium => std::sync::Arc::new(ApertiumTranslator::new(Default::default())?),
+                TranslatorChoice::Marian => {
+                    use crate::translate::marian::{MarianOptions, MarianTranslator};
+                    let dir = a.marian_model.as_ref().ok_or_else(|| {
+                        anyhow::anyhow!("--translator marian needs --marian-model DIR (see scripts/fetch-marian.sh)")
+                    })?;
+                    tch::set_num_threads(a.threads.max(1) as i32);
+                    let opts = MarianOptions {
+                        num_beams: a.beams,
+                        max_length: a.max_length,
+                        batch_size: a.batch_size,
+                        ..Default::default()
+                    };
+                    let m = std::sync::Arc::new(CountingMarian(MarianTranslator::load(dir, opts)?, Default::default()));
+                    marian = Some(m.clone());
+                    m
+                }
             };
             let annotator = if a.no_protect { None } else { Some(crate::pipeline::default_annotator(None)?) };
             let (out, stats) = translate_sentences(tr.as_ref(), &src, annotator.as_ref())?;
             let secs = started.elapsed().as_secs_f64();
+            if let Some(m) = &marian {
+                let st = *m.1.lock().unwrap();
+                println!(
+                    "marian: beams {} | {} batches | {} input tokens | {} output tokens in {:.2}s = {:.0} output tokens/s{}",
+                    m.0.options().num_beams,
+                    st.batches,
+                    st.input_tokens,
+                    st.output_tokens,
+                    st.seconds,
+                    st.output_tokens_per_second(),
+                    if st.split_inputs > 0 { format!(" | {} long inputs split", st.split_inputs) } else { String::new() }
+                );
+            }
             println!(
                 "translator: {} | entity protection: {} | {} sentences in {:.2}s = {:.0} sentences/s",
                 tr.id(),
@@ -156,6 +203,27 @@ fn mt_run(a: MtArgs) -> anyhow::Result<i32> {
     );
     println!("chrF={:.2}", s.chrf);
     Ok(exit::OK)
+}
+
+/// Marian with its decoding counters summed over calls (`eval mt` prints tokens/s).
+struct CountingMarian(crate::translate::marian::MarianTranslator, std::sync::Mutex<crate::translate::marian::DecodeStats>);
+
+impl crate::translate::Translator for CountingMarian {
+    fn id(&self) -> &str {
+        self.0.id()
+    }
+
+    fn translate(&self, sentences: &[String]) -> Result<Vec<String>, crate::translate::TranslateError> {
+        let (out, st) = self.0.translate_with_stats(sentences)?;
+        let mut total = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        total.sentences += st.sentences;
+        total.input_tokens += st.input_tokens;
+        total.output_tokens += st.output_tokens;
+        total.split_inputs += st.split_inputs;
+        total.batches += st.batches;
+        total.seconds += st.seconds;
+        Ok(out)
+    }
 }
 
 /// One line of an `eval summ` file.

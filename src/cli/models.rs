@@ -19,6 +19,36 @@ enum ModelsCommand {
     ImportE5(ImportE5Args),
     /// Embed texts with an imported encoder; prints token ids, norm and the first dimensions.
     Embed(EmbedArgs),
+    /// Write a tiny random-weight Marian model folder (own SentencePiece model learnt from a text,
+    /// vocab.json, config.json, rust_model.ot) for tests and speed measurements. Not a translator.
+    #[command(name = "make-marian-fixture")]
+    MakeMarianFixture(FixtureArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct FixtureArgs {
+    /// Output folder (created; fixture files replaced).
+    #[arg(long)]
+    out: PathBuf,
+    /// Text the SentencePiece vocabulary is learnt from (default: a built-in French/English text).
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Model width (multiple of --heads).
+    #[arg(long, default_value_t = 32)]
+    d_model: i64,
+    /// Encoder and decoder layers.
+    #[arg(long, default_value_t = 2)]
+    layers: i64,
+    #[arg(long, default_value_t = 4)]
+    heads: i64,
+    #[arg(long, default_value_t = 64)]
+    ffn_dim: i64,
+    /// Most SentencePiece pieces learnt from the text.
+    #[arg(long, default_value_t = 400)]
+    max_pieces: usize,
+    /// Torch seed of the random weights.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -67,6 +97,30 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<i32> {
             } else {
                 println!("{} is up to date (source sha256 {})", s.out.display(), s.source_sha256);
             }
+        }
+        ModelsCommand::MakeMarianFixture(a) => {
+            use crate::translate::marian_fixture::{build, FixtureSpec, DEFAULT_TEXT};
+            let text = match &a.text {
+                Some(p) => std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                None => DEFAULT_TEXT.to_string(),
+            };
+            let spec = FixtureSpec {
+                d_model: a.d_model,
+                layers: a.layers,
+                heads: a.heads,
+                ffn_dim: a.ffn_dim,
+                max_pieces: a.max_pieces,
+                seed: a.seed,
+                ..Default::default()
+            };
+            let r = build(&a.out, &text, &spec)?;
+            println!(
+                "wrote random-weight Marian fixture {}: vocab {} ({} SentencePiece pieces), {} parameters",
+                r.dir.display(),
+                r.vocab_size,
+                r.pieces,
+                r.parameters
+            );
         }
         ModelsCommand::Embed(a) => {
             let enc = E5Encoder::load(&a.model)?;

@@ -1,10 +1,13 @@
 //! Translate stage: French → English behind one [`Translator`] trait.
 //!
-//! Implementations: [`apertium::ApertiumTranslator`] (rule-based, Debian packages, French →
-//! Spanish → English). Entities with a known English name can be protected from translation with
+//! Implementations: [`marian::MarianTranslator`] (neural, rust-bert Marian/opus-mt from a local
+//! folder) and [`apertium::ApertiumTranslator`] (rule-based, Debian packages, French → Spanish →
+//! English). [`marian_fixture`] makes a tiny random-weight Marian folder for tests. Entities with a known English name can be protected from translation with
 //! [`protect`]: they are replaced by placeholders the translator passes through, then restored.
 
 pub mod apertium;
+pub mod marian;
+pub mod marian_fixture;
 pub mod protect;
 
 /// Errors of a translation backend.
@@ -43,9 +46,8 @@ pub fn choose(
     marian_dir: Option<&std::path::Path>,
 ) -> Result<(Option<std::sync::Arc<dyn Translator>>, String), TranslateError> {
     use std::sync::Arc;
-    // MARIAN-HOOK: replaced by the Marian backend once it lands
     let marian = |dir: &std::path::Path| -> Result<Arc<dyn Translator>, TranslateError> {
-        Err(TranslateError::Unavailable(format!("Marian backend not built in ({})", dir.display())))
+        Ok(Arc::new(marian::MarianTranslator::load(dir, Default::default())?))
     };
     let apertium = || -> Result<Arc<dyn Translator>, TranslateError> {
         Ok(Arc::new(apertium::ApertiumTranslator::new(Default::default())?))
