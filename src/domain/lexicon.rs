@@ -1365,8 +1365,8 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
     #[test]
     fn loads_real_files_with_expected_sizes() {
         let l = lex();
-        assert!(l.count(Label::ArmedGroup) >= 150, "{:?}", l);
-        assert!(l.count(Label::Weapon) >= 100, "{:?}", l);
+        assert!(l.count(Label::ArmedGroup) >= 300, "{:?}", l);
+        assert!(l.count(Label::Weapon) >= 150, "{:?}", l);
         assert!(l.count(Label::Location) >= 200, "{:?}", l);
         assert_eq!(l.len(), l.count(Label::ArmedGroup) + l.count(Label::Weapon) + l.count(Label::Location));
         assert_eq!(l.fingerprint().len(), 16);
