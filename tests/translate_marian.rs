@@ -94,6 +94,10 @@ fn greedy_and_beam_decoding_are_deterministic_and_bounded() {
 fn max_length_bounds_every_output() {
     let tr = load(greedy());
     let s = sentences();
+    // the fixture has 128 positions: a longer max_length is capped there, not an index error
+    let (out, st) = tr.translate_with(&s[..2], &MarianOptions { max_length: 1000, ..greedy() }).unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(st.output_tokens <= 2 * 127, "{st:?}");
     for (max_length, beams) in [(2, 1), (5, 1), (5, 4), (12, 2)] {
         let o = MarianOptions { max_length, num_beams: beams, ..greedy() };
         let (out, st) = tr.translate_with(&s, &o).unwrap();
@@ -204,6 +208,14 @@ fn loading_errors_name_the_problem() {
     std::fs::copy(other.path().join("rust_model.ot"), d.path().join("rust_model.ot")).unwrap();
     let e = load_error(d.path());
     assert!(e.contains("rust_model.ot"), "{e}");
+
+    // safetensors weights load the same model (same seed => same outputs)
+    let st = tempfile::tempdir().unwrap();
+    build(st.path(), DEFAULT_TEXT, &FixtureSpec { safetensors: true, ..Default::default() }).unwrap();
+    assert!(st.path().join("model.safetensors").is_file() && !st.path().join("rust_model.ot").exists());
+    let a = MarianTranslator::load(st.path(), greedy()).unwrap();
+    let s = sentences();
+    assert_eq!(a.translate(&s).unwrap(), load(greedy()).translate(&s).unwrap());
 
     let e = MarianTranslator::load(fixture(), MarianOptions { num_beams: 0, ..Default::default() }).err().unwrap();
     assert!(e.to_string().contains("invalid decoding options"), "{e}");

@@ -43,9 +43,15 @@ struct FixtureArgs {
     heads: i64,
     #[arg(long, default_value_t = 64)]
     ffn_dim: i64,
+    /// Positions of encoder and decoder (longest input/output in tokens).
+    #[arg(long, default_value_t = 128)]
+    max_positions: i64,
     /// Most SentencePiece pieces learnt from the text.
     #[arg(long, default_value_t = 400)]
     max_pieces: usize,
+    /// Write the weights as model.safetensors (default rust_model.ot).
+    #[arg(long)]
+    safetensors: bool,
     /// Torch seed of the random weights.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -111,7 +117,8 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<i32> {
                 ffn_dim: a.ffn_dim,
                 max_pieces: a.max_pieces,
                 seed: a.seed,
-                ..Default::default()
+                max_positions: a.max_positions,
+                safetensors: a.safetensors,
             };
             let r = build(&a.out, &text, &spec)?;
             println!(

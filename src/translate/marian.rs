@@ -45,7 +45,8 @@ pub const REQUIRED_FILES: [&str; 3] = ["config.json", "vocab.json", "source.spm"
 pub struct MarianOptions {
     /// Beam width; 1 = greedy decoding.
     pub num_beams: i64,
-    /// Maximum length of an output in tokens (decoder start and end of sentence included).
+    /// Maximum length of an output in tokens (decoder start and end of sentence included);
+    /// capped by the model's `max_position_embeddings`.
     pub max_length: i64,
     /// Sentences decoded together (after sorting by length).
     pub batch_size: usize,
@@ -110,11 +111,14 @@ pub fn weights_path(dir: &Path) -> Option<PathBuf> {
     WEIGHT_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
 }
 
+/// First line of a panic payload (libtorch errors carry a long C++ backtrace).
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>()
+    let s = p
+        .downcast_ref::<String>()
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "unknown panic".into())
+        .unwrap_or_else(|| "unknown panic".into());
+    s.lines().next().unwrap_or_default().to_string()
 }
 
 impl MarianTranslator {
@@ -295,9 +299,12 @@ impl MarianTranslator {
         }
         units.sort_by_key(|u| u.3);
         let mut pieces: Vec<Vec<(usize, String)>> = vec![Vec::new(); sentences.len()];
+        // The decoder has as many positions as the encoder: longer outputs are impossible (and
+        // would index past the position table).
+        let max_length = options.max_length.min(self.max_positions as i64);
         let generate_options = GenerateOptions {
             num_beams: Some(options.num_beams),
-            max_length: Some(options.max_length),
+            max_length: Some(max_length),
             length_penalty: Some(options.length_penalty),
             do_sample: Some(false),
             ..Default::default()

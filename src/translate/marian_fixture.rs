@@ -7,7 +7,7 @@
 //!   by a small encoder below (pieces, trainer spec with model type UNIGRAM, identity normaliser).
 //! * **vocab.json**: `</s>` = 0, `<unk>` = 1, the pieces, `<pad>` last (the opus-mt layout).
 //! * **config.json**: a Marian configuration with small dimensions.
-//! * **rust_model.ot**: rust-bert's `MarianForConditionalGeneration` created with a fixed torch
+//! * **rust_model.ot** (or `model.safetensors`): rust-bert's `MarianForConditionalGeneration` created with a fixed torch
 //!   seed (random weights: outputs are gibberish by design) and saved.
 //!
 //! The result loads through exactly the same path as a real opus-mt folder
@@ -43,11 +43,13 @@ pub struct FixtureSpec {
     /// Upper bound on SentencePiece pieces (specials excluded).
     pub max_pieces: usize,
     pub seed: u64,
+    /// Write `model.safetensors` instead of `rust_model.ot`.
+    pub safetensors: bool,
 }
 
 impl Default for FixtureSpec {
     fn default() -> Self {
-        FixtureSpec { d_model: 32, layers: 2, heads: 4, ffn_dim: 64, max_positions: 128, max_pieces: 400, seed: 42 }
+        FixtureSpec { d_model: 32, layers: 2, heads: 4, ffn_dim: 64, max_positions: 128, max_pieces: 400, seed: 42, safetensors: false }
     }
 }
 
@@ -236,7 +238,10 @@ pub fn build(dir: &Path, text: &str, spec: &FixtureSpec) -> Result<FixtureReport
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let _model = MarianForConditionalGeneration::new(vs.root(), &marian);
     let parameters = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
-    let path = dir.join("rust_model.ot");
+    let path = dir.join(if spec.safetensors { "model.safetensors" } else { "rust_model.ot" });
+    for stale in ["model.safetensors", "rust_model.ot"] {
+        let _ = std::fs::remove_file(dir.join(stale));
+    }
     vs.save(&path).map_err(|e| FixtureError::Model(format!("saving {}: {e}", path.display())))?;
     Ok(FixtureReport { dir: dir.to_path_buf(), vocab_size, pieces: pieces.len(), parameters })
 }
