@@ -61,6 +61,8 @@ impl std::str::FromStr for Label {
 pub enum Source {
     Lexicon,
     Model,
+    /// Resolved from another mention of the same document (acronym definition, repeated name).
+    Document,
 }
 
 /// Canonical identity of an entity, from the lexicons: something other systems can join on.

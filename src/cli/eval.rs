@@ -88,7 +88,7 @@ pub struct MtArgs {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(group(clap::ArgGroup::new("predictions").required(true).args(["pred", "model"])))]
+#[command(group(clap::ArgGroup::new("predictions").required(true).multiple(true).args(["pred", "model", "pipeline"])))]
 pub struct NerArgs {
     /// Gold annotations: CoNLL (token TAG, BIO) or JSONL {"id","text","entities":[{"start","end","label"}]}.
     #[arg(long, value_name = "FILE")]
@@ -103,12 +103,101 @@ pub struct NerArgs {
     /// Base encoder folder for --model (default: named in the model's ner_config.json).
     #[arg(long, value_name = "DIR", requires = "model")]
     pub base: Option<PathBuf>,
-    /// With --model: also write the predictions here (CoNLL or JSONL, as the gold).
-    #[arg(long, value_name = "FILE", requires = "model")]
+    /// With --model or --pipeline: also write the predictions here (CoNLL or JSONL, as the gold).
+    #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
     /// libtorch threads for --model.
     #[arg(short = 'j', long, default_value_t = 2)]
     pub threads: usize,
+    /// Tag JSONL gold with the whole annotate pipeline (lexicons, then --model if given, then
+    /// the combination and document rules) instead of the model alone.
+    #[arg(long)]
+    pub pipeline: bool,
+    /// JSONL gold: also print recall on gold spans whose surface the lexicons do not know, and on
+    /// those of lexicon entries held out of training (see --holdout-every).
+    #[arg(long)]
+    pub unseen: bool,
+    /// Rename labels before scoring, in gold and predictions: `FROM=TO,...`, e.g.
+    /// `ARMED_GROUP=ORG,WEAPON=MISC` to score the conflict labels against WikiNEuRal's.
+    #[arg(long, value_name = "MAP")]
+    pub map: Option<String>,
+    /// Held-out lexicon entries for --unseen: id hash 0 modulo N (as `train silver`).
+    #[arg(long, default_value_t = crate::ner::model::silver::SilverConfig::default().holdout_every)]
+    pub holdout_every: u64,
+}
+
+/// Tags gold JSONL text with the annotate pipeline; returns predictions as JSONL.
+fn pipeline_predictions(a: &NerArgs, gold_text: &str) -> anyhow::Result<String> {
+    use crate::doc::{DocId, Document};
+    let annotator = crate::pipeline::annotator_with_model(None, a.model.as_deref(), a.base.as_deref())?;
+    let mut docs = Vec::new();
+    for (i, line) in gold_text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| anyhow::anyhow!("gold line {}: {e}", i + 1))?;
+        let text = v["text"].as_str().ok_or_else(|| anyhow::anyhow!("gold line {}: no text", i + 1))?;
+        let id = match &v["id"] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => format!("{}", i + 1),
+            other => other.to_string(),
+        };
+        docs.push(Document { id: DocId::Str(id), text: text.to_string(), lang: None, meta: Default::default() });
+    }
+    let t0 = std::time::Instant::now();
+    let n = docs.len();
+    let mut out = String::new();
+    for r in annotator.annotate_batch(docs) {
+        let r = r.map_err(|e| anyhow::anyhow!("annotating gold text: {e}"))?;
+        let ents: Vec<serde_json::Value> = r
+            .entities
+            .iter()
+            .map(|e| serde_json::json!({"start": e.start, "end": e.end, "label": e.label.as_str()}))
+            .collect();
+        out.push_str(&serde_json::json!({"id": r.id.to_string(), "text": r.text, "entities": ents}).to_string());
+        out.push('\n');
+    }
+    println!(
+        "pipeline: lexicons{} | {n} texts in {:.1}s",
+        a.model.as_ref().map(|m| format!(" + model {}", m.display())).unwrap_or_default(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(out)
+}
+
+/// Recall on lexicon-unseen surfaces and on held-out entries (JSONL gold).
+fn unseen_report(a: &NerArgs, gold_text: &str, gold: &ner::Annotations, pred: &ner::Annotations) -> anyhow::Result<()> {
+    use crate::ner::model::silver::is_held_out;
+    let lex = crate::domain::lexicon::Lexicon::builtin()?;
+    let surfaces = ner::jsonl_surfaces(gold_text).map_err(|(l, m)| anyhow::anyhow!("gold line {l}: {m}"))?;
+    let mut unseen = Vec::new();
+    let mut held = Vec::new();
+    for (span, surface) in &surfaces {
+        if !["ARMED_GROUP", "LOCATION", "WEAPON"].contains(&span.2.as_str()) {
+            continue;
+        }
+        let whole = lex.find(surface).into_iter().find(|m| m.start_byte == 0 && m.end_byte == surface.len());
+        match whole {
+            None => unseen.push(span),
+            Some(m) if is_held_out(&m.canonical.id, a.holdout_every) => held.push(span),
+            Some(_) => {}
+        }
+    }
+    println!("recall on lexicon-unseen surfaces: {}", ner::recall_line(&ner::subset_recall(unseen, pred)));
+    println!(
+        "recall on held-out lexicon entries (1 in {}): {}",
+        a.holdout_every,
+        ner::recall_line(&ner::subset_recall(held, pred))
+    );
+    // paragraphs with no armed group and no weapon in the gold: any such span is a false alarm
+    let ranges = ner::jsonl_doc_ranges(gold_text).map_err(|(l, m)| anyhow::anyhow!("gold line {l}: {m}"))?;
+    let conflict = |spans: &std::collections::HashSet<(usize, usize, String)>, r: &std::ops::Range<usize>| {
+        spans.iter().filter(|s| s.0 >= r.start && s.1 <= r.end && (s.2 == "ARMED_GROUP" || s.2 == "WEAPON")).count()
+    };
+    let quiet: Vec<&std::ops::Range<usize>> = ranges.iter().filter(|r| conflict(&gold.spans, r) == 0).collect();
+    let alarms: usize = quiet.iter().map(|r| conflict(&pred.spans, r)).sum();
+    println!(
+        "paragraphs without armed groups or weapons in the gold: {} | ARMED_GROUP/WEAPON spans predicted in them: {alarms}",
+        quiet.len()
+    );
+    Ok(())
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
@@ -303,8 +392,20 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
 
 fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
     let gold = ner::read(&a.gold)?;
+    let gold_text = std::fs::read_to_string(&a.gold).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
+    let gold_jsonl = gold_text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
+    if (a.pipeline || a.unseen) && !gold_jsonl {
+        anyhow::bail!("--pipeline and --unseen need JSONL gold ({{\"id\",\"text\",\"entities\"}})");
+    }
     let pred = match (&a.pred, &a.model) {
         (Some(p), _) => ner::read(p)?,
+        (None, _) if a.pipeline => {
+            let p = pipeline_predictions(&a, &gold_text)?;
+            if let Some(out) = &a.save {
+                std::fs::write(out, &p).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            }
+            ner::read_jsonl(&p).map_err(|(l, m)| anyhow::anyhow!("predictions line {l}: {m}"))?
+        }
         (None, Some(dir)) => {
             use crate::ner::model::{predict, ModelTagger, NerModel};
             tch::set_num_threads(a.threads.max(1) as i32);
@@ -347,7 +448,18 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
                 ner::read_conll(&p.text).map_err(|(l, m)| anyhow::anyhow!("predictions line {l}: {m}"))?
             }
         }
-        (None, None) => anyhow::bail!("give --pred or --model"),
+        (None, None) => anyhow::bail!("give --pred, --model or --pipeline"),
+    };
+    if a.unseen {
+        unseen_report(&a, &gold_text, &gold, &pred)?;
+    }
+    let (gold, pred) = match &a.map {
+        Some(m) => {
+            let pairs = ner::parse_label_map(m).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
+            println!("labels mapped: {m}");
+            (ner::map_labels(gold, &pairs), ner::map_labels(pred, &pairs))
+        }
+        None => (gold, pred),
     };
     print!("{}", ner::score(&gold, &pred)?.table());
     Ok(exit::OK)

@@ -13,6 +13,33 @@ pub struct TrainArgs {
 pub enum TrainWhat {
     /// Fine-tune the NER model (LoRA adapters + head over the imported E5 encoder).
     Ner(TrainNerArgs),
+    /// Make CoNLL training data with the conflict labels: relabel a CoNLL file with the
+    /// lexicons (ORG → ARMED_GROUP, MISC → WEAPON, lexicon armed groups/weapons added, held-out
+    /// entries' sentences dropped), or turn gold JSONL paragraphs into CoNLL sentences.
+    Silver(SilverArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SilverArgs {
+    /// CoNLL (`token<TAB>tag`) to relabel, or gold JSONL {"id","text","entities"} to convert.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output CoNLL file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Hold out lexicon entries whose id hash is 0 modulo N (0 = none); their sentences are dropped.
+    #[arg(long, default_value_t = crate::ner::model::silver::SilverConfig::default().holdout_every)]
+    pub holdout_every: u64,
+    /// Lexicon folder (default: the built-in models/lexicons).
+    #[arg(long, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+    /// Instead of reading --input, generate this many synthetic sentences from frames, the
+    /// lexicons (held-out entries excluded) and invented group names; --input is then ignored.
+    #[arg(long, value_name = "N")]
+    pub synthetic: Option<usize>,
+    /// Seed of --synthetic.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -26,6 +53,11 @@ pub struct TrainNerArgs {
     /// Output model folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Start from this trained model (same base, mode full): its weights, and its head rows for
+    /// the tags both share; new labels start from a related tag's rows (ARMED_GROUP from ORG,
+    /// WEAPON from MISC).
+    #[arg(long, value_name = "DIR")]
+    pub init: Option<PathBuf>,
     /// Imported encoder folder (`vigie models import-e5`).
     #[arg(long, value_name = "DIR", default_value = "models/e5")]
     pub base: PathBuf,
@@ -68,9 +100,41 @@ pub struct TrainNerArgs {
     pub threads: usize,
 }
 
+fn silver(a: SilverArgs) -> anyhow::Result<i32> {
+    use crate::ner::model::silver::{jsonl_to_conll, relabel_conll, synthetic_jsonl, SilverConfig};
+    let lexicon = || -> anyhow::Result<crate::domain::lexicon::Lexicon> {
+        Ok(match &a.lexicons {
+            Some(d) => crate::domain::lexicon::Lexicon::load_dir(d)?,
+            None => crate::domain::lexicon::Lexicon::builtin()?,
+        })
+    };
+    let text = match a.synthetic {
+        Some(n) => synthetic_jsonl(&lexicon()?, n, a.seed, a.holdout_every),
+        None => std::fs::read_to_string(&a.input).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?,
+    };
+    let is_jsonl = text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
+    let out = if is_jsonl {
+        let (out, n) = jsonl_to_conll(&text).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
+        println!("{}: {n} gold sentences", a.input.display());
+        out
+    } else {
+        let lex = lexicon()?;
+        let cfg = SilverConfig { holdout_every: a.holdout_every };
+        let (out, st) = relabel_conll(&lex, &text, &cfg).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
+        println!("{}", serde_json::to_string(&st)?);
+        out
+    };
+    std::fs::write(&a.out, out).map_err(|e| anyhow::anyhow!("{}: {e}", a.out.display()))?;
+    Ok(super::exit::OK)
+}
+
 pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
-    let TrainWhat::Ner(a) = a.what;
+    let a = match a.what {
+        TrainWhat::Ner(a) => a,
+        TrainWhat::Silver(s) => return silver(s),
+    };
     let cfg = TrainConfig {
+        init: a.init,
         train: a.train,
         dev: a.dev,
         base: a.base,

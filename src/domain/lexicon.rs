@@ -638,6 +638,8 @@ pub struct Lexicon {
     ac: Option<AhoCorasick>,
     fingerprint: String,
     counts: [usize; 3],
+    /// Surface forms: (entry, text as written without `=`, or a generated plural).
+    surfaces: Vec<(usize, String)>,
 }
 
 impl fmt::Debug for Lexicon {
@@ -886,6 +888,7 @@ impl Lexicon {
         let mut pat_index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut variants: Vec<Vec<(Variant, FileKind, usize, bool)>> = Vec::new();
+        let surfaces: Vec<(usize, String)> = raw.iter().map(|a| (a.entry, a.text.clone())).collect();
         for a in raw {
             let pat = normalize_term(&a.text, false);
             if pat.is_empty() {
@@ -955,7 +958,13 @@ impl Lexicon {
                     .map_err(|e| LexiconError::Build(e.to_string()))?,
             )
         };
-        Ok(Lexicon { entries, by_id, variants, ac, fingerprint: format!("{hash:016x}"), counts })
+        Ok(Lexicon { entries, by_id, variants, ac, fingerprint: format!("{hash:016x}"), counts, surfaces })
+    }
+
+    /// Every surface form (names and aliases as in the files without `=`, and the generated
+    /// weapon plurals), with its entry's label and identity.
+    pub fn surface_forms(&self) -> impl Iterator<Item = (Label, &Canonical, &str)> + '_ {
+        self.surfaces.iter().map(|(e, t)| (self.entries[*e].label, &self.entries[*e].canonical, t.as_str()))
     }
 
     /// Number of entries (all three files).

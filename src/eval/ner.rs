@@ -152,6 +152,93 @@ pub fn read_jsonl(text: &str) -> Result<Annotations, (usize, String)> {
     Ok(a)
 }
 
+/// Gold JSONL entities with their surface text, as spans in the coordinates of
+/// [`Annotations`] (so they can be looked up in the scored sets).
+pub fn jsonl_surfaces(text: &str) -> Result<Vec<(Span, String)>, (usize, String)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let doc: GoldDoc = serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?;
+        let chars: Vec<char> = doc.text.chars().collect();
+        let mut before = Vec::with_capacity(chars.len() + 1);
+        let mut n = offset;
+        for c in &chars {
+            before.push(n);
+            if !c.is_whitespace() {
+                n += 1;
+            }
+        }
+        before.push(n);
+        for e in &doc.entities {
+            if e.start < e.end && e.end < before.len() {
+                let surface: String = chars[e.start..e.end].iter().collect();
+                out.push(((before[e.start], before[e.end], normalize_label(&e.label)), surface));
+            }
+        }
+        offset = n;
+    }
+    Ok(out)
+}
+
+/// Parses `FROM=TO,...` (label names as [`crate::doc::Label`] or free text, upper-cased).
+pub fn parse_label_map(s: &str) -> Result<Vec<(String, String)>, String> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => Ok((normalize_label(a), normalize_label(b))),
+            _ => Err(format!("expected FROM=TO, got {p:?}")),
+        })
+        .collect()
+}
+
+/// Renames labels.
+pub fn map_labels(mut a: Annotations, pairs: &[(String, String)]) -> Annotations {
+    a.spans = a
+        .spans
+        .into_iter()
+        .map(|(s, e, l)| {
+            let l = pairs.iter().find(|p| p.0 == l).map(|p| p.1.clone()).unwrap_or(l);
+            (s, e, l)
+        })
+        .collect();
+    a
+}
+
+/// Range of each JSONL document in the coordinates of [`Annotations`] spans.
+pub fn jsonl_doc_ranges(text: &str) -> Result<Vec<std::ops::Range<usize>>, (usize, String)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let doc: GoldDoc = serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?;
+        let n = doc.text.chars().filter(|c| !c.is_whitespace()).count();
+        out.push(offset..offset + n);
+        offset += n;
+    }
+    Ok(out)
+}
+
+/// Recall per label over a subset of the gold spans: label → (found, total).
+pub fn subset_recall<'a>(subset: impl IntoIterator<Item = &'a Span>, pred: &Annotations) -> BTreeMap<String, (usize, usize)> {
+    let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for s in subset {
+        let e = out.entry(s.2.clone()).or_default();
+        e.1 += 1;
+        if pred.spans.contains(s) {
+            e.0 += 1;
+        }
+    }
+    out
+}
+
+/// One line per label and `all`: `LABEL found/total (recall)`.
+pub fn recall_line(r: &BTreeMap<String, (usize, usize)>) -> String {
+    let mut parts: Vec<String> =
+        r.iter().map(|(l, (f, t))| format!("{l} {f}/{t} ({:.3})", ratio(*f, *t))).collect();
+    let (f, t) = r.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    parts.push(format!("all {f}/{t} ({:.3})", ratio(f, t)));
+    parts.join(", ")
+}
+
 /// True positives, false positives, false negatives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -247,6 +334,35 @@ impl Scores {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_maps() {
+        let m = parse_label_map("ARMED_GROUP=ORG, WEAPON=misc").unwrap();
+        assert_eq!(m, vec![("ARMED_GROUP".into(), "ORG".into()), ("WEAPON".into(), "MISC".into())]);
+        assert!(parse_label_map("ORG").is_err());
+        let a = read_jsonl(r#"{"id":1,"text":"Le FLA tire.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}"#).unwrap();
+        assert!(map_labels(a, &m).spans.contains(&(2, 5, "ORG".to_string())));
+    }
+
+    #[test]
+    fn surfaces_and_subset_recall() {
+        let g = r#"{"id":1,"text":"Le FLA à Kidal.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"},{"start":9,"end":14,"label":"LOC"}]}
+{"id":2,"text":"Les Bui Warriors.","entities":[{"start":4,"end":16,"label":"ARMED_GROUP"}]}"#;
+        let sur = jsonl_surfaces(g).unwrap();
+        let gold = read_jsonl(g).unwrap();
+        assert_eq!(sur.len(), 3);
+        for (s, _) in &sur {
+            assert!(gold.spans.contains(s), "{s:?}");
+        }
+        assert_eq!(sur[2].1, "Bui Warriors");
+        let pred = read_jsonl(r#"{"id":1,"text":"Le FLA à Kidal.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}
+{"id":2,"text":"Les Bui Warriors.","entities":[]}"#)
+        .unwrap();
+        let r = subset_recall(sur.iter().map(|x| &x.0), &pred);
+        assert_eq!(r["ARMED_GROUP"], (1, 2));
+        assert_eq!(r["LOCATION"], (0, 1));
+        assert!(recall_line(&r).ends_with("all 1/3 (0.333)"));
+    }
 
     #[test]
     fn conll_chunks_iob2_and_iob1() {

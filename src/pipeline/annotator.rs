@@ -28,7 +28,8 @@ pub struct Annotator {
 }
 
 impl Annotator {
-    /// Builds an annotator running `taggers` in order; when spans overlap, earlier taggers win.
+    /// Builds an annotator running `taggers` in order; their spans are combined by
+    /// [`crate::domain::resolve::combine`] (earlier taggers take precedence).
     pub fn new(taggers: Vec<Arc<dyn EntityTagger>>) -> Self {
         let mut models = serde_json::Map::new();
         models.insert("segmenter".into(), serde_json::Value::String(SEGMENTER_VERSION.into()));
@@ -95,11 +96,11 @@ impl Annotator {
 
     fn tag_spans(&self, text: &str, sentences: &[std::ops::Range<usize>]) -> Result<Vec<Span>, AnnotateError> {
         let input = TagInput { text, sentences };
-        let mut spans: Vec<Span> = Vec::new();
+        let mut layers: Vec<Vec<Span>> = Vec::new();
         for t in &self.taggers {
-            merge_spans(&mut spans, t.tag(input)?);
+            layers.push(t.tag(input)?);
         }
-        Ok(spans)
+        Ok(crate::domain::resolve::combine(text, layers))
     }
 
     /// Annotates a chunk of documents, in order: segmentation and per-document taggers on the
@@ -109,7 +110,7 @@ impl Annotator {
         let sentences: Vec<Vec<std::ops::Range<usize>>> = docs.par_iter().map(|d| segment(&d.text)).collect();
         let inputs: Vec<TagInput<'_>> =
             docs.iter().zip(&sentences).map(|(d, s)| TagInput { text: &d.text, sentences: s }).collect();
-        let mut spans: Vec<Result<Vec<Span>, AnnotateError>> = (0..docs.len()).map(|_| Ok(Vec::new())).collect();
+        let mut spans: Vec<Result<Vec<Vec<Span>>, AnnotateError>> = (0..docs.len()).map(|_| Ok(Vec::new())).collect();
         for t in &self.taggers {
             let found: Vec<Result<Vec<Span>, AnnotateError>> = if t.batched() {
                 match catch(|| Ok(t.tag_batch(&inputs))) {
@@ -125,7 +126,7 @@ impl Annotator {
             };
             for (acc, new) in spans.iter_mut().zip(found) {
                 match (acc.as_mut(), new) {
-                    (Ok(acc), Ok(new)) => merge_spans(acc, new),
+                    (Ok(acc), Ok(new)) => acc.push(new),
                     (Ok(_), Err(e)) => *acc = Err(e),
                     (Err(_), _) => {}
                 }
@@ -136,7 +137,12 @@ impl Annotator {
             .into_par_iter()
             .zip(sentences)
             .zip(spans)
-            .map(|((doc, sent), spans)| catch(|| Ok(self.record(doc, &sent, spans?))))
+            .map(|((doc, sent), layers)| {
+                catch(|| {
+                    let spans = crate::domain::resolve::combine(&doc.text, layers?);
+                    Ok(self.record(doc, &sent, spans))
+                })
+            })
             .collect();
         self.summarize(&mut results);
         results
@@ -207,24 +213,4 @@ fn to_entities(text: &str, idx: &CharIndex, spans: Vec<Span>) -> Vec<Entity> {
             }
         })
         .collect()
-}
-
-/// Adds the `new` spans (sorted, non-overlapping among themselves) that do not overlap any span
-/// already in `acc` (sorted, non-overlapping); keeps `acc` sorted. O((n + m) log n).
-fn merge_spans(acc: &mut Vec<Span>, new: Vec<Span>) {
-    let key = |s: &Span| (s.start_byte, s.end_byte);
-    if acc.is_empty() {
-        *acc = new;
-        acc.sort_by_key(key);
-        return;
-    }
-    let added: Vec<Span> = new
-        .into_iter()
-        .filter(|s| {
-            let i = acc.partition_point(|a| a.start_byte < s.end_byte);
-            !(i > 0 && acc[i - 1].end_byte > s.start_byte)
-        })
-        .collect();
-    acc.extend(added);
-    acc.sort_by_key(key);
 }

@@ -13,6 +13,7 @@
 mod data;
 mod net;
 pub mod predict;
+pub mod silver;
 mod tagger;
 mod tags;
 pub mod train;

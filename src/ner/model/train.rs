@@ -9,6 +9,7 @@
 //! - `checkpoint.safetensors` + `checkpoint.json`: the latest state, for `--resume`;
 //! - `train_log.jsonl`: one line per evaluation (step, epoch, loss, dev scores, seconds).
 
+use crate::doc::Label;
 use super::data::conll_labels;
 use super::net::{quantize_delta, read_dims, Net, TrainMode, TARGETS};
 use super::windows::windows;
@@ -48,6 +49,8 @@ pub struct TrainConfig {
     pub resume: bool,
     pub threads: usize,
     pub progress: bool,
+    /// Start from this trained model folder (see [`init_from`]).
+    pub init: Option<PathBuf>,
 }
 
 impl Default for TrainConfig {
@@ -65,6 +68,7 @@ impl Default for TrainConfig {
             lora: LoraSpec::default(),
             mode: TrainMode::Lora,
             seed: 13,
+            init: None,
             eval_every: 0,
             patience: 3,
             limit: None,
@@ -269,6 +273,10 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainReport, ModelError> {
     let mut vs = nn::VarStore::new(Device::Cpu);
     let net = Net::new(&vs, &base, dims, cfg.lora, cfg.mode, tags.len() as i64)
         .map_err(|m| ModelError::invalid(&files.weights, m))?;
+    if let Some(init) = &cfg.init {
+        let n = init_from(&mut vs, &base, init, &fingerprint, cfg.mode, &tags)?;
+        eprintln!("train ner: initialised {n} tensors from {}", init.display());
+    }
     let trainable: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
     eprintln!(
         "train ner: {} sentences ({} tokens), dev {}, tags {:?}, {} trainable parameters, mode {:?}, LoRA r={} alpha={}",
@@ -411,6 +419,81 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainReport, ModelError> {
     })
 }
 
+/// The label whose head rows a new label starts from.
+fn related_label(l: Label) -> Option<Label> {
+    match l {
+        Label::ArmedGroup => Some(Label::Org),
+        Label::Weapon => Some(Label::Misc),
+        _ => None,
+    }
+}
+
+/// Loads a trained model's weights into `vs`: full-mode projection deltas (added to the base
+/// weights), biases, layer norms, and the head rows of the tags both tag sets share (a new label
+/// starts from [`related_label`]'s rows). Returns the number of tensors set.
+pub fn init_from(
+    vs: &mut nn::VarStore,
+    base: &HashMap<String, Tensor>,
+    dir: &Path,
+    fingerprint: &str,
+    mode: TrainMode,
+    tags: &TagSet,
+) -> Result<usize, ModelError> {
+    let conf = super::NerConfig::read(dir)?;
+    if conf.base_fingerprint != fingerprint {
+        return Err(ModelError::invalid(dir, "--init model was trained on another base encoder"));
+    }
+    if conf.mode != TrainMode::Full || mode != TrainMode::Full {
+        return Err(ModelError::invalid(dir, "--init needs a full-mode model and --mode full"));
+    }
+    let old_tags = TagSet::new(&conf.labels);
+    let path = dir.join(ADAPTER_FILE);
+    let saved: HashMap<String, Tensor> = Tensor::read_safetensors(&path)
+        .map_err(|e| ModelError::invalid(&path, e))?
+        .into_iter()
+        .collect();
+    let mut vars = vs.variables();
+    let mut set = 0;
+    tch::no_grad(|| -> Result<(), ModelError> {
+        for (name, var) in vars.iter_mut() {
+            let value = if let Some(p) = name.strip_suffix(".weight").filter(|_| !name.starts_with("classifier")) {
+                match (saved.get(&format!("{p}.delta_q")), saved.get(&format!("{p}.delta_scale")), base.get(name)) {
+                    (Some(q), Some(sc), Some(b)) => Some(b + super::net::dequantize_delta(q, sc)),
+                    _ => saved.get(name).map(|t| t.shallow_clone()),
+                }
+            } else if name.starts_with("classifier") {
+                // rows by tag name
+                let Some(old) = saved.get(name) else { continue };
+                let new = var.detach().copy();
+                for t in 0..tags.len() {
+                    let want = tags.name(t);
+                    let from = (0..old_tags.len()).find(|&o| old_tags.name(o) == want).or_else(|| {
+                        let (b, l) = tags.split(t)?;
+                        let r = related_label(l)?;
+                        let alt = format!("{}-{}", if b { "B" } else { "I" }, r.as_str());
+                        (0..old_tags.len()).find(|&o| old_tags.name(o) == alt)
+                    });
+                    if let Some(o) = from {
+                        new.get(t as i64).copy_(&old.get(o as i64));
+                    }
+                }
+                Some(new)
+            } else {
+                saved.get(name).map(|t| t.shallow_clone())
+            };
+            if let Some(v) = value {
+                if v.size() != var.size() {
+                    return Err(ModelError::invalid(&path, format!("{name}: shape {:?} != {:?}", v.size(), var.size())));
+                }
+                var.copy_(&v.to_kind(var.kind()));
+                set += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(set)
+}
+
 fn save_model(
     vs: &nn::VarStore,
     base: &HashMap<String, Tensor>,
@@ -548,7 +631,14 @@ mod tests {
             for (w, p) in pieces.iter().enumerate() {
                 let row: Vec<f32> = Vec::<f32>::try_from(expect.get(b as i64).get(pos as i64)).unwrap();
                 let (tag, &prob) = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
-                assert_eq!(got[b][w].tag, tag, "sentence {b} word {w}");
+                // the same tag, unless two tags are tied within the int8 rounding error (the
+                // random head of this test makes near-ties possible)
+                assert!(
+                    got[b][w].tag == tag || (prob - row[got[b][w].tag]).abs() < tolerance,
+                    "sentence {b} word {w}: tag {} vs {tag} (p {} vs {prob})",
+                    got[b][w].tag,
+                    row[got[b][w].tag]
+                );
                 worst = worst.max((got[b][w].prob - prob).abs());
                 pos += p.len();
             }

@@ -1,0 +1,489 @@
+//! Combining taggers and resolving entities within a document.
+//!
+//! [`combine`] takes the spans of each tagger, in precedence order (lexicon first, then the
+//! model), and applies these rules, in this order:
+//!
+//! 1. **Precedence**: a later tagger's span that overlaps no earlier span is added if it is
+//!    plausible on its own ([`plausible_alone`]: an ARMED_GROUP must look like a name or an
+//!    « armée/forces … » phrase, a WEAPON must contain a named system). One that
+//!    overlaps earlier spans replaces them only when it has their label (ARMED_GROUP or WEAPON),
+//!    contains them all, and every word it adds is a capitalised name or a model number
+//!    (« Maï-Maï Kifuafua » over « Maï-Maï », « drones Bayraktar TB2 » over « drones » + « TB2 »);
+//!    it then takes the canonical identity of the longest span it replaces. Otherwise the
+//!    earlier (lexicon) span wins: it carries a canonical identity.
+//! 2. **Weapon systems**: a WEAPON span directly followed (one space) by a WEAPON span that starts
+//!    with a capital or a digit is one span (« missiles Kornet », « fusils M16 »); the named
+//!    system's identity is kept.
+//! 3. **Guideline trimming**: LOCATION spans lose a leading administrative or geographic noun
+//!    (« État de Borno » → « Borno », « région de Koursk » → « Koursk », « bande de Gaza » →
+//!    « Gaza ») and a trailing nationality adjective (« Kurdistan irakien » → « Kurdistan »);
+//!    a bare « État » is dropped. ARMED_GROUP spans lose a leading lower-case generic noun
+//!    (« milices Fano » → « Fano », « unité Kraken », « opération Mirador », « branche armée du
+//!    Hamas » → « Hamas »).
+//! 4. **Topic**: in a document of 25 words or more with no lexicon armed group and fewer than two
+//!    military cue words, generic weapon words and model-only armed groups are dropped
+//!    ([`gate_by_topic`]); shorter texts (a headline, one sentence) are not judged.
+//! 5. **Within the document**: a name followed by an acronym in parentheses (« Convention pour
+//!    la révolution populaire (CRP) ») makes both one identity: the acronym is tagged if the
+//!    taggers missed it, and they share the canonical identity when one has it. Every later
+//!    whole-word occurrence of a tagged capitalised name or acronym is tagged too (source
+//!    `document`), and mentions with the same text and label share a canonical identity.
+
+use crate::doc::{Label, Source};
+use crate::ner::Span;
+use std::collections::HashMap;
+
+/// Combines tagger outputs (earlier = higher precedence) into one sorted, non-overlapping list.
+pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
+    let mut acc: Vec<Span> = Vec::new();
+    for (i, layer) in layers.into_iter().enumerate() {
+        if i == 0 {
+            acc = layer;
+            acc.sort_by_key(|s| (s.start_byte, s.end_byte));
+            continue;
+        }
+        for s in layer {
+            let over: Vec<usize> =
+                (0..acc.len()).filter(|&k| acc[k].start_byte < s.end_byte && acc[k].end_byte > s.start_byte).collect();
+            if over.is_empty() {
+                if plausible_alone(text, &s) {
+                    acc.push(s);
+                }
+            } else if extends_names(text, &s, over.iter().map(|&k| &acc[k])) {
+                let canonical = over
+                    .iter()
+                    .map(|&k| &acc[k])
+                    .max_by_key(|a| a.end_byte - a.start_byte)
+                    .and_then(|a| a.canonical.clone());
+                let mut s = s;
+                s.canonical = canonical;
+                for &k in over.iter().rev() {
+                    acc.remove(k);
+                }
+                acc.push(s);
+            }
+            acc.sort_by_key(|s| (s.start_byte, s.end_byte));
+        }
+    }
+    let acc = merge_weapon_systems(text, acc);
+    let acc: Vec<Span> = acc.into_iter().filter_map(|s| trim(text, s)).collect();
+    let acc = gate_by_topic(text, acc);
+    resolve_document(text, acc)
+}
+
+/// Words (lower case, whole words) that only military or armed-violence news uses; sport
+/// (« frappe », « tir », « attaquant »), floods (« morts ») or mining texts share none of them.
+const MILITARY_CUES: &[&str] = &[
+    "soldat", "soldats", "militaire", "militaires", "jihadiste", "jihadistes", "djihadiste", "djihadistes",
+    "rebelle", "rebelles", "insurgés", "insurgé", "embuscade", "embuscades", "combats", "combattants", "combattant",
+    "bombardement", "bombardements", "bombardé", "bombardée", "bombardés", "assaut", "miliciens", "milicien",
+    "guerre", "otages", "terroristes", "terroriste", "armée", "armées", "armés", "armé", "frappes", "offensive",
+    "front", "troupes", "casernes", "caserne", "garnison", "convoi", "drones", "missiles", "obus", "artillerie",
+    "mortiers", "roquettes", "cessez-le-feu", "belligérants", "paramilitaires", "gangs", "gang", "milice", "milices",
+];
+
+/// Texts shorter than this (in words) are not topic-checked.
+const MIN_WORDS_FOR_TOPIC: usize = 25;
+
+/// Topic check for a whole document of at least [`MIN_WORDS_FOR_TOPIC`] words: without an
+/// ARMED_GROUP from the lexicon and with fewer than
+/// two distinct military cue words, generic weapon words are not weapons (« le drone » of a farmer,
+/// « un boulet de canon » of a striker, « la mine » of a gold mine, « la grenade » of an orchard)
+/// and model-only ARMED_GROUP spans are dropped. Named weapon systems always stay.
+fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
+    let lexicon_group = spans.iter().any(|s| s.label == Label::ArmedGroup && s.source == Source::Lexicon);
+    // a headline or one sentence says too little about its topic: keep what the taggers found
+    if lexicon_group || text.split_whitespace().count() < MIN_WORDS_FOR_TOPIC {
+        return spans;
+    }
+    let lower = text.to_lowercase();
+    let mut cues: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| MILITARY_CUES.contains(w))
+        .collect();
+    cues.sort_unstable();
+    cues.dedup();
+    // the generic weapon words themselves do not count as cues for their own document
+    let weapon_words: Vec<String> = spans
+        .iter()
+        .filter(|s| s.label == Label::Weapon)
+        .map(|s| text[s.start_byte..s.end_byte].to_lowercase())
+        .collect();
+    let cues = cues.iter().filter(|c| !weapon_words.iter().any(|w| w.split(' ').any(|x| x == **c))).count();
+    if cues >= 2 {
+        return spans;
+    }
+    spans
+        .into_iter()
+        .filter(|s| match s.label {
+            Label::Weapon => text[s.start_byte..s.end_byte].split_whitespace().any(is_name_word),
+            Label::ArmedGroup => s.source != Source::Model,
+            _ => true,
+        })
+        .collect()
+}
+
+/// Lower-case heads a model ARMED_GROUP span may start with (« armée fédérale », « forces
+/// russes », « marine russe »); any other lower-case start is not a name.
+const LOWERCASE_GROUP_HEADS: &[&str] = &["armée", "armées", "forces", "force", "marine", "gendarmerie", "garde", "police"];
+/// Capitalised single words that are not armed groups on their own.
+const NOT_GROUPS_ALONE: &[&str] = &["État", "États", "Etat", "Fédération", "Gouvernement", "Assemblée", "République", "Conseil", "Ministère"];
+
+/// A span of a later tagger (the model) that no lexicon span supports: ARMED_GROUP must be a
+/// name (capitalised, not a lone generic word) or a lower-case army/forces phrase not used as an
+/// adjective (« branche armée »); WEAPON must contain a named system (a capitalised or digit
+/// word): generic weapon words are the lexicon's job, with its context rules (« drones de
+/// livraison », « mine d'or »). Other labels pass.
+fn plausible_alone(text: &str, s: &Span) -> bool {
+    let surface = &text[s.start_byte..s.end_byte];
+    match s.label {
+        Label::ArmedGroup => {
+            let first = surface.split_whitespace().next().unwrap_or("");
+            if is_name_word(surface) {
+                return !NOT_GROUPS_ALONE.contains(&surface);
+            }
+            let before = text[..s.start_byte].trim_end();
+            LOWERCASE_GROUP_HEADS.contains(&first) && !before.ends_with("branche") && !before.ends_with("branches")
+        }
+        Label::Weapon => surface.split_whitespace().any(is_name_word),
+        _ => true,
+    }
+}
+
+fn is_name_word(w: &str) -> bool {
+    w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// True when `s` has the label of all `over`, contains them, and adds only name words.
+fn extends_names<'a>(text: &str, s: &Span, over: impl Iterator<Item = &'a Span>) -> bool {
+    if !matches!(s.label, Label::ArmedGroup | Label::Weapon) {
+        return false;
+    }
+    let mut rest = String::new();
+    let mut pos = s.start_byte;
+    for o in over {
+        if o.label != s.label || o.start_byte < s.start_byte || o.end_byte > s.end_byte {
+            return false;
+        }
+        rest.push_str(&text[pos.min(o.start_byte)..o.start_byte]);
+        rest.push(' ');
+        pos = pos.max(o.end_byte);
+    }
+    rest.push_str(&text[pos..s.end_byte]);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    !words.is_empty() && words.iter().all(|w| is_name_word(w))
+}
+
+fn merge_weapon_systems(text: &str, spans: Vec<Span>) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if let Some(prev) = out.last_mut() {
+            let gap = &text[prev.end_byte.min(s.start_byte)..s.start_byte];
+            if prev.label == Label::Weapon
+                && s.label == Label::Weapon
+                && gap == " "
+                && is_name_word(&text[s.start_byte..s.end_byte])
+            {
+                prev.end_byte = s.end_byte;
+                prev.score = prev.score.min(s.score);
+                if s.canonical.is_some() {
+                    prev.canonical = s.canonical;
+                }
+                continue;
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// Leading nouns cut from LOCATION spans (followed by de/du/des/d'/de la).
+const PLACE_HEADS: &[&str] = &[
+    "état", "états", "région", "régions", "province", "bande", "forêt", "barrage", "parc", "parc national",
+    "préfecture", "cercle", "département", "commune", "district", "comté", "oblast", "gouvernorat", "wilaya",
+    "territoire", "ville", "village", "camp", "vallée", "plaine", "localité", "quartier", "zone",
+];
+const LINKS: &[&str] = &["de la ", "de l'", "de l’", "du ", "des ", "de ", "d'", "d’"];
+/// Leading lower-case nouns cut from ARMED_GROUP spans before a name.
+const GROUP_HEADS: &[&str] = &[
+    "branche armée du ", "branche armée de ", "branche armée des ", "milices ", "milice ", "unité ", "bataillon ",
+    "opération ", "groupe ", "brigade ", "faction ", "mouvement ",
+];
+const NATIONALITY_ENDINGS: &[&str] = &["ien", "ienne", "ais", "aise", "ain", "aine", "ois", "oise", "ite", "an", "ane", "in", "ine"];
+
+fn trim(text: &str, mut s: Span) -> Option<Span> {
+    let surface = &text[s.start_byte..s.end_byte];
+    let lower = surface.to_lowercase();
+    match s.label {
+        Label::Location => {
+            if lower == "état" || lower == "états" {
+                return None;
+            }
+            for head in PLACE_HEADS {
+                for link in LINKS {
+                    let prefix = format!("{head} {link}");
+                    if lower.starts_with(&prefix) && lower.len() > prefix.len() {
+                        let cut = prefix.len();
+                        // lower-casing keeps byte lengths for these ASCII/Latin-1 heads only if equal
+                        if surface.is_char_boundary(cut) && surface[..cut].to_lowercase() == prefix {
+                            let rest = &surface[cut..];
+                            if rest.starts_with(|c: char| c.is_uppercase()) {
+                                s.start_byte += cut;
+                                return Some(s);
+                            }
+                        }
+                    }
+                }
+            }
+            // « Kurdistan irakien » → « Kurdistan »
+            if let Some((name, adj)) = surface.rsplit_once(' ') {
+                if adj.starts_with(|c: char| c.is_lowercase())
+                    && adj.chars().count() > 4
+                    && NATIONALITY_ENDINGS.iter().any(|e| adj.ends_with(e))
+                    && is_name_word(name)
+                {
+                    s.end_byte = s.start_byte + name.len();
+                }
+            }
+            Some(s)
+        }
+        Label::ArmedGroup => {
+            for head in GROUP_HEADS {
+                if surface.starts_with(head) && surface[head.len()..].starts_with(|c: char| c.is_uppercase()) {
+                    s.start_byte += head.len();
+                    break;
+                }
+            }
+            Some(s)
+        }
+        _ => Some(s),
+    }
+}
+
+fn is_acronym(w: &str) -> bool {
+    let n = w.chars().count();
+    (2..=10).contains(&n)
+        && w.chars().next().is_some_and(|c| c.is_uppercase())
+        && w.chars().filter(|c| c.is_uppercase()).count() >= 2
+        && w.chars().all(|c| c.is_alphanumeric() || c == '-')
+}
+
+fn word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(|c| c.is_alphanumeric() || c == '-') && !after.is_some_and(|c| c.is_alphanumeric() || c == '-')
+}
+
+fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
+    // 1. name (ACRONYM)
+    let mut added: Vec<Span> = Vec::new();
+    for i in 0..spans.len() {
+        let s = &spans[i];
+        if !matches!(s.label, Label::ArmedGroup | Label::Org | Label::Location | Label::Weapon) {
+            continue;
+        }
+        let after = &text[s.end_byte..];
+        let Some(inner) = after.strip_prefix(" (").or_else(|| after.strip_prefix('(')) else { continue };
+        let Some(close) = inner.find(')') else { continue };
+        let acr = &inner[..close];
+        if !is_acronym(acr) {
+            continue;
+        }
+        let a_start = s.end_byte + (after.len() - inner.len());
+        let a_end = a_start + acr.len();
+        match spans.iter().position(|o| o.start_byte == a_start && o.end_byte == a_end) {
+            Some(j) => {
+                if spans[j].label == s.label {
+                    match (spans[i].canonical.clone(), spans[j].canonical.clone()) {
+                        (Some(c), None) => spans[j].canonical = Some(c),
+                        (None, Some(c)) => spans[i].canonical = Some(c),
+                        _ => {}
+                    }
+                }
+            }
+            None if !spans.iter().any(|o| o.start_byte < a_end && o.end_byte > a_start) => added.push(Span {
+                start_byte: a_start,
+                end_byte: a_end,
+                label: s.label,
+                score: s.score,
+                source: Source::Document,
+                canonical: s.canonical.clone(),
+            }),
+            None => {}
+        }
+    }
+    spans.extend(added);
+    spans.sort_by_key(|s| (s.start_byte, s.end_byte));
+
+    // 2. same text + label share a canonical identity
+    let mut known: HashMap<(String, Label), crate::doc::Canonical> = HashMap::new();
+    for s in &spans {
+        if let Some(c) = &s.canonical {
+            known.entry((text[s.start_byte..s.end_byte].to_string(), s.label)).or_insert_with(|| c.clone());
+        }
+    }
+    for s in spans.iter_mut().filter(|s| s.canonical.is_none()) {
+        if let Some(c) = known.get(&(text[s.start_byte..s.end_byte].to_string(), s.label)) {
+            s.canonical = Some(c.clone());
+        }
+    }
+
+    // 3. later occurrences of tagged capitalised names and acronyms
+    let mut seeds: Vec<(String, Span)> = Vec::new();
+    for s in &spans {
+        let surface = &text[s.start_byte..s.end_byte];
+        if matches!(s.label, Label::ArmedGroup | Label::Location | Label::Weapon)
+            && is_name_word(surface)
+            && surface.chars().count() >= 2
+            && !seeds.iter().any(|(t, _)| t == surface)
+        {
+            seeds.push((surface.to_string(), s.clone()));
+        }
+    }
+    let mut extra: Vec<Span> = Vec::new();
+    for (surface, seed) in &seeds {
+        for (pos, _) in text.match_indices(surface.as_str()) {
+            let end = pos + surface.len();
+            if !word_boundary(text, pos, end)
+                || spans.iter().chain(&extra).any(|o| o.start_byte < end && o.end_byte > pos)
+            {
+                continue;
+            }
+            extra.push(Span { start_byte: pos, end_byte: end, source: Source::Document, ..seed.clone() });
+        }
+    }
+    spans.extend(extra);
+    spans.sort_by_key(|s| (s.start_byte, s.end_byte));
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::Canonical;
+
+    fn span(text: &str, surface: &str, label: Label, source: Source, id: Option<&str>) -> Span {
+        let start = text.find(surface).unwrap();
+        Span {
+            start_byte: start,
+            end_byte: start + surface.len(),
+            label,
+            score: 0.9,
+            source,
+            canonical: id.map(|i| Canonical {
+                id: i.into(),
+                name: i.into(),
+                name_en: None,
+                kind: None,
+                country: None,
+            }),
+        }
+    }
+
+    fn show(text: &str, spans: &[Span]) -> Vec<(String, Label, Option<String>)> {
+        spans
+            .iter()
+            .map(|s| (text[s.start_byte..s.end_byte].to_string(), s.label, s.canonical.as_ref().map(|c| c.id.clone())))
+            .collect()
+    }
+
+    #[test]
+    fn lexicon_wins_conflicts_model_extends_names() {
+        let t = "Les Maï-Maï Kifuafua et la branche armée du Hamas.";
+        let lex = vec![span(t, "Maï-Maï", Label::ArmedGroup, Source::Lexicon, Some("ag:mai-mai")), span(t, "Hamas", Label::ArmedGroup, Source::Lexicon, Some("ag:hamas"))];
+        let model = vec![
+            span(t, "Maï-Maï Kifuafua", Label::ArmedGroup, Source::Model, None),
+            span(t, "branche armée du Hamas", Label::ArmedGroup, Source::Model, None),
+        ];
+        let out = combine(t, vec![lex, model]);
+        assert_eq!(
+            show(t, &out),
+            vec![
+                ("Maï-Maï Kifuafua".into(), Label::ArmedGroup, Some("ag:mai-mai".into())),
+                ("Hamas".into(), Label::ArmedGroup, Some("ag:hamas".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn weapon_systems_merge_and_places_are_trimmed() {
+        let t = "Des missiles Kornet et des drones turcs ont frappé des soldats dans l'État de Borno et le Kurdistan irakien après des combats.";
+        let lex = vec![
+            span(t, "missiles", Label::Weapon, Source::Lexicon, Some("wp:missile")),
+            span(t, "Kornet", Label::Weapon, Source::Lexicon, Some("wp:kornet")),
+            span(t, "drones", Label::Weapon, Source::Lexicon, Some("wp:drone")),
+        ];
+        let model = vec![
+            span(t, "État de Borno", Label::Location, Source::Model, None),
+            span(t, "Kurdistan irakien", Label::Location, Source::Model, None),
+        ];
+        let out = combine(t, vec![lex, model]);
+        assert_eq!(
+            show(t, &out),
+            vec![
+                ("missiles Kornet".into(), Label::Weapon, Some("wp:kornet".into())),
+                ("drones".into(), Label::Weapon, Some("wp:drone".into())),
+                ("Borno".into(), Label::Location, None),
+                ("Kurdistan".into(), Label::Location, None),
+            ]
+        );
+        for s in &out {
+            assert!(t.is_char_boundary(s.start_byte) && t.is_char_boundary(s.end_byte));
+        }
+    }
+
+    #[test]
+    fn acronyms_and_later_mentions_share_identity() {
+        let t = "Le Front de libération de l'Azawad (FLA) a attaqué. Le FLA dit avoir tué des soldats. Les miliciens de la Convention pour la révolution populaire (CRP) fuient ; le CRP dément.";
+        let lex = vec![span(t, "Front de libération de l'Azawad", Label::ArmedGroup, Source::Lexicon, Some("ag:fla"))];
+        let model = vec![span(t, "Convention pour la révolution populaire", Label::ArmedGroup, Source::Model, None)];
+        let out = combine(t, vec![lex, model]);
+        let got = show(t, &out);
+        assert_eq!(got.iter().filter(|g| g.0 == "FLA" && g.2.as_deref() == Some("ag:fla")).count(), 2, "{got:?}");
+        assert_eq!(got.iter().filter(|g| g.0 == "CRP" && g.1 == Label::ArmedGroup && g.2.is_none()).count(), 2, "{got:?}");
+        assert!(out.iter().filter(|s| s.source == Source::Document).count() >= 3);
+        // sorted and non-overlapping
+        assert!(out.windows(2).all(|w| w[0].end_byte <= w[1].start_byte));
+    }
+
+    #[test]
+    fn unsupported_model_spans_must_look_like_names() {
+        let t = "Des combattants ont incendié des greniers ; la branche armée du parti et l'armée fédérale, l'État et les Bui Warriors, des drones Orion-7 contre des soldats.";
+        let model = vec![
+            span(t, "greniers", Label::Weapon, Source::Model, None),
+            span(t, "armée du parti", Label::ArmedGroup, Source::Model, None),
+            span(t, "armée fédérale", Label::ArmedGroup, Source::Model, None),
+            span(t, "État", Label::ArmedGroup, Source::Model, None),
+            span(t, "Bui Warriors", Label::ArmedGroup, Source::Model, None),
+            span(t, "drones Orion-7", Label::Weapon, Source::Model, None),
+        ];
+        let out = combine(t, vec![vec![], model]);
+        let got: Vec<String> = show(t, &out).into_iter().map(|g| g.0).collect();
+        assert_eq!(got, vec!["armée fédérale", "Bui Warriors", "drones Orion-7"]);
+    }
+
+    #[test]
+    fn civilian_texts_keep_no_generic_weapons() {
+        let t = "Le drone agricole survole les rizières de la vallée depuis le matin ; le bombardier brésilien a marqué d'une frappe en boulet de canon lors du match de dimanche soir au stade.";
+        let lex = vec![
+            span(t, "drone", Label::Weapon, Source::Lexicon, Some("wp:drone")),
+            span(t, "bombardier", Label::Weapon, Source::Lexicon, Some("wp:bombardier")),
+            span(t, "canon", Label::Weapon, Source::Lexicon, Some("wp:canon")),
+        ];
+        assert!(combine(t, vec![lex.clone()]).is_empty());
+        // one short sentence is not judged
+        let t3 = "Un drone s'est posé.";
+        let lex3 = vec![span(t3, "drone", Label::Weapon, Source::Lexicon, Some("wp:drone"))];
+        assert_eq!(combine(t3, vec![lex3]).len(), 1);
+        // the same words with military context stay
+        let t2 = "Des soldats ont été tués par un drone près de la frontière dimanche soir ; des combats ont suivi pendant plusieurs heures autour du village, selon des sources locales.";
+        let lex2 = vec![span(t2, "drone", Label::Weapon, Source::Lexicon, Some("wp:drone"))];
+        assert_eq!(combine(t2, vec![lex2]).len(), 1);
+    }
+
+    #[test]
+    fn nothing_in_nothing_out() {
+        assert!(combine("", vec![vec![], vec![]]).is_empty());
+        assert!(combine("Le marché de Bamako.", vec![]).is_empty());
+    }
+}
