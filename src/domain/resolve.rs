@@ -35,35 +35,37 @@ use std::collections::HashMap;
 
 /// Combines tagger outputs (earlier = higher precedence) into one sorted, non-overlapping list.
 pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
+    let key = |s: &Span| (s.start_byte, s.end_byte);
     let mut acc: Vec<Span> = Vec::new();
     for (i, layer) in layers.into_iter().enumerate() {
         if i == 0 {
             acc = layer;
-            acc.sort_by_key(|s| (s.start_byte, s.end_byte));
+            acc.sort_by_key(key);
             continue;
         }
+        // `acc` is sorted and non-overlapping, and so is each layer: the overlaps of a span are
+        // one run of `acc`, found by binary search; decisions are applied once per layer.
+        let mut removed = vec![false; acc.len()];
+        let mut added: Vec<Span> = Vec::new();
         for s in layer {
-            let over: Vec<usize> =
-                (0..acc.len()).filter(|&k| acc[k].start_byte < s.end_byte && acc[k].end_byte > s.start_byte).collect();
+            let first = acc.partition_point(|a| a.end_byte <= s.start_byte);
+            let last = acc.partition_point(|a| a.start_byte < s.end_byte);
+            let over = first..last.max(first);
             if over.is_empty() {
                 if plausible_alone(text, &s) {
-                    acc.push(s);
+                    added.push(s);
                 }
-            } else if extends_names(text, &s, over.iter().map(|&k| &acc[k])) {
-                let canonical = over
-                    .iter()
-                    .map(|&k| &acc[k])
-                    .max_by_key(|a| a.end_byte - a.start_byte)
-                    .and_then(|a| a.canonical.clone());
-                let mut s = s;
-                s.canonical = canonical;
-                for &k in over.iter().rev() {
-                    acc.remove(k);
-                }
-                acc.push(s);
+            } else if extends_names(text, &s, acc[over.clone()].iter()) {
+                let canonical =
+                    acc[over.clone()].iter().max_by_key(|a| a.end_byte - a.start_byte).and_then(|a| a.canonical.clone());
+                over.for_each(|k| removed[k] = true);
+                added.push(Span { canonical, ..s });
             }
-            acc.sort_by_key(|s| (s.start_byte, s.end_byte));
         }
+        let mut kept: Vec<Span> = acc.into_iter().zip(removed).filter(|(_, r)| !r).map(|(s, _)| s).collect();
+        kept.extend(added);
+        kept.sort_by_key(key);
+        acc = kept;
     }
     let acc = merge_weapon_systems(text, acc);
     let acc: Vec<Span> = acc.into_iter().filter_map(|s| trim(text, s)).collect();
