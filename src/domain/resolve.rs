@@ -94,8 +94,13 @@ const MIN_WORDS_FOR_TOPIC: usize = 25;
 /// and model-only ARMED_GROUP spans are dropped. Named weapon systems always stay.
 fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
     let lexicon_group = spans.iter().any(|s| s.label == Label::ArmedGroup && s.source == Source::Lexicon);
+    let droppable = |s: &Span| match s.label {
+        Label::Weapon => !text[s.start_byte..s.end_byte].split_whitespace().any(is_name_word),
+        Label::ArmedGroup => s.source == Source::Model,
+        _ => false,
+    };
     // a headline or one sentence says too little about its topic: keep what the taggers found
-    if lexicon_group || text.split_whitespace().count() < MIN_WORDS_FOR_TOPIC {
+    if lexicon_group || !spans.iter().any(droppable) || text.split_whitespace().count() < MIN_WORDS_FOR_TOPIC {
         return spans;
     }
     let lower = text.to_lowercase();
@@ -115,14 +120,7 @@ fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
     if cues >= 2 {
         return spans;
     }
-    spans
-        .into_iter()
-        .filter(|s| match s.label {
-            Label::Weapon => text[s.start_byte..s.end_byte].split_whitespace().any(is_name_word),
-            Label::ArmedGroup => s.source != Source::Model,
-            _ => true,
-        })
-        .collect()
+    spans.into_iter().filter(|s| !droppable(s)).collect()
 }
 
 /// Lower-case heads a model ARMED_GROUP span may start with (« armée fédérale », « forces
@@ -221,15 +219,18 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
             if lower == "état" || lower == "états" {
                 return None;
             }
-            for head in PLACE_HEADS {
-                for link in LINKS {
-                    let prefix = format!("{head} {link}");
-                    if lower.starts_with(&prefix) && lower.len() > prefix.len() {
-                        let cut = prefix.len();
-                        // lower-casing keeps byte lengths for these ASCII/Latin-1 heads only if equal
-                        if surface.is_char_boundary(cut) && surface[..cut].to_lowercase() == prefix {
-                            let rest = &surface[cut..];
-                            if rest.starts_with(|c: char| c.is_uppercase()) {
+            // most place names have no space: nothing to cut
+            if surface.contains(' ') {
+                for head in PLACE_HEADS {
+                    let Some(after_head) = lower.strip_prefix(head).and_then(|r| r.strip_prefix(' ')) else { continue };
+                    for link in LINKS {
+                        if !after_head.starts_with(link) || after_head.len() == link.len() {
+                            continue;
+                        }
+                        let cut = lower.len() - after_head.len() + link.len();
+                        // lower-casing can change byte lengths: cut only where both agree
+                        if surface.is_char_boundary(cut) && surface[..cut].to_lowercase() == lower[..cut] {
+                            if surface[cut..].starts_with(|c: char| c.is_uppercase()) {
                                 s.start_byte += cut;
                                 return Some(s);
                             }
