@@ -94,7 +94,7 @@ pub struct NerArgs {
     #[arg(long, value_name = "FILE")]
     pub gold: PathBuf,
     /// Predictions, same formats, over the same text.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "pipeline"])]
     pub pred: Option<PathBuf>,
     /// Tag the gold text with this NER model folder (e.g. models/ner-fr) instead of reading
     /// --pred: CoNLL gold is tagged on its own tokens, JSONL gold on its raw text.
