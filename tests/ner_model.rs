@@ -8,7 +8,7 @@ use common::*;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use vigie::doc::{Document, Label, Source};
-use vigie::ner::model::{ModelError, ModelTagger, NerConfig, NerModel, ADAPTER_FILE, CONFIG_FILE};
+use vigie::ner::model::{ModelError, ModelTagger, NerConfig, NerModel, Precision, ADAPTER_FILE, CONFIG_FILE};
 use vigie::pipeline::Annotator;
 
 fn root() -> PathBuf {
@@ -276,4 +276,90 @@ fn cli_annotate_and_eval_with_the_model() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("NER model") && err.contains("missing"), "{err}");
+}
+
+/// The int8 encoders (`--precision int8`, `int8-all`) tag like the f32 rust-bert model on the
+/// project's own dev paragraphs, and their spans keep the offset invariants.
+#[test]
+fn int8_encoders_agree_with_fp32() {
+    let Some(dir) = model_dir() else { return };
+    let base = root().join("models/e5");
+    let texts: Vec<String> = std::fs::read_to_string(root().join("tests/data/conflict_dev.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(texts.len() >= 60);
+    let words: Vec<Vec<&str>> = texts.iter().map(|t| t.split_whitespace().collect()).collect();
+    let fp32 = NerModel::load_with(&dir, Some(&base), Precision::Fp32).unwrap();
+    assert_eq!(fp32.precision(), Precision::Fp32);
+    let reference = fp32.predict_words(&words).unwrap();
+    drop(fp32);
+    let n_words: usize = reference.iter().map(|s| s.len()).sum();
+    for (precision, min_agree) in [(Precision::Int8, 0.98), (Precision::Int8All, 0.97)] {
+        let model = NerModel::load_with(&dir, Some(&base), precision).unwrap();
+        assert_eq!(model.describe()["precision"], precision.as_str());
+        let got = model.predict_words(&words).unwrap();
+        assert_eq!(got.len(), reference.len());
+        let same: usize = got
+            .iter()
+            .zip(&reference)
+            .map(|(g, r)| {
+                assert_eq!(g.len(), r.len());
+                g.iter().zip(r).filter(|(a, b)| a.tag == b.tag).count()
+            })
+            .sum();
+        let agree = same as f64 / n_words as f64;
+        eprintln!("{}: {same}/{n_words} word tags as fp32 ({agree:.4})", precision.as_str());
+        assert!(agree >= min_agree, "{}: only {agree:.4} of word tags agree with fp32", precision.as_str());
+        assert!(got.iter().flatten().all(|p| p.prob.is_finite() && p.prob > 0.0 && p.prob <= 1.0 + 1e-6));
+        // the pipeline path: spans on the raw text keep the offset invariants
+        let annotator = Annotator::new(vec![std::sync::Arc::new(ModelTagger::new(model))]);
+        let docs = texts.iter().enumerate().map(|(i, t)| doc(&format!("d{i}"), t)).collect();
+        let mut spans = 0;
+        for (r, text) in annotator.annotate_batch(docs).into_iter().zip(&texts) {
+            for e in r.expect("annotated").entities {
+                assert_eq!(&text[e.start_byte..e.end_byte], e.text);
+                assert_eq!(text.chars().skip(e.start).take(e.end - e.start).collect::<String>(), e.text);
+                spans += 1;
+            }
+        }
+        assert!(spans > 300, "{}: {spans} spans", precision.as_str());
+    }
+}
+
+#[test]
+fn cli_precision_flag() {
+    let Some(dir) = model_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let gold = write(tmp.path(), "gold.conll", "Emmanuel\tB-PER\nMacron\tI-PER\nest\tO\nà\tO\nBerlin\tB-LOC\n.\tO\n");
+    let base = root().join("models/e5");
+    let args = |p: &'static str| {
+        vec![
+            "eval".to_string(),
+            "ner".into(),
+            "--gold".into(),
+            gold.to_str().unwrap().into(),
+            "--model".into(),
+            dir.to_str().unwrap().into(),
+            "--base".into(),
+            base.to_str().unwrap().into(),
+            "--precision".into(),
+            p.into(),
+        ]
+    };
+    for p in ["int8", "int8-all", "fp32"] {
+        let a = args(p);
+        let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{stdout} {stderr}");
+        assert!(stdout.contains(&format!("({p})")), "{stdout}");
+        assert!(stdout.trim_end().ends_with("micro F1=1.000"), "{p}: {stdout}");
+        // libtorch's deprecation notices for the fbgemm entry points are not shown to users
+        assert!(!stderr.contains("deprecated"), "{p}: {stderr}");
+    }
+    let a = args("int4");
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("int8-all"));
 }

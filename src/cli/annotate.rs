@@ -49,6 +49,11 @@ pub struct AnnotateArgs {
     /// e.g. models/e5 next to models/ner-fr).
     #[arg(long, value_name = "DIR", requires = "ner_model")]
     pub ner_base: Option<PathBuf>,
+    /// Precision of the NER encoder: int8 (int8 attention and feed-forward input projections,
+    /// about 2x faster than fp32, same dev F1), int8-all (every projection, faster, less exact)
+    /// or fp32 (rust-bert BertModel as is).
+    #[arg(long, value_enum, default_value = "int8", value_name = "P")]
+    pub ner_precision: crate::ner::model::Precision,
     /// Add `summary`: an extractive French summary (E5 sentence embeddings), its English
     /// translation and an English brief of the actors, places and weapons.
     #[arg(long)]
@@ -77,7 +82,12 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
         tch::set_num_threads(a.threads.unwrap_or(RunOptions::default().threads).max(1) as i32);
     }
     let annotator =
-        pipeline::annotator_with_model(a.lexicons.as_deref(), a.ner_model.as_deref(), a.ner_base.as_deref())
+        pipeline::annotator_with_model(
+            a.lexicons.as_deref(),
+            a.ner_model.as_deref(),
+            a.ner_base.as_deref(),
+            a.ner_precision,
+        )
             .context("building the pipeline")?;
     let annotator = if a.summarize || a.summary_sentences.is_some() {
         let k = a.summary_sentences.unwrap_or(crate::summarize::SummaryConfig::default().k);

@@ -103,6 +103,9 @@ pub struct NerArgs {
     /// Base encoder folder for --model (default: named in the model's ner_config.json).
     #[arg(long, value_name = "DIR", requires = "model")]
     pub base: Option<PathBuf>,
+    /// Precision of the --model encoder (as annotate --ner-precision): int8, int8-all or fp32.
+    #[arg(long, value_enum, default_value = "int8", value_name = "P", requires = "model")]
+    pub precision: crate::ner::model::Precision,
     /// With --model or --pipeline: also write the predictions here (CoNLL or JSONL, as the gold).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
@@ -129,7 +132,7 @@ pub struct NerArgs {
 /// Tags gold JSONL text with the annotate pipeline; returns predictions as JSONL.
 fn pipeline_predictions(a: &NerArgs, gold_text: &str) -> anyhow::Result<String> {
     use crate::doc::{DocId, Document};
-    let annotator = crate::pipeline::annotator_with_model(None, a.model.as_deref(), a.base.as_deref())?;
+    let annotator = crate::pipeline::annotator_with_model(None, a.model.as_deref(), a.base.as_deref(), a.precision)?;
     let mut docs = Vec::new();
     for (i, line) in gold_text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| anyhow::anyhow!("gold line {}: {e}", i + 1))?;
@@ -410,7 +413,7 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
             use crate::ner::model::{predict, ModelTagger, NerModel};
             tch::set_num_threads(a.threads.max(1) as i32);
             let t0 = std::time::Instant::now();
-            let tagger = ModelTagger::new(NerModel::load(dir, a.base.as_deref())?);
+            let tagger = ModelTagger::new(NerModel::load_with(dir, a.base.as_deref(), a.precision)?);
             let load = t0.elapsed().as_secs_f64();
             let text = std::fs::read_to_string(&a.gold).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
             let jsonl = text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
@@ -420,8 +423,9 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
                 predict::predict_conll(&tagger, &text)?
             };
             println!(
-                "model: {} | load {:.1}s | {} words in {:.1}s = {:.0} words/s ({} threads)",
+                "model: {} ({}) | load {:.1}s | {} words in {:.1}s = {:.0} words/s ({} threads)",
                 dir.display(),
+                a.precision.as_str(),
                 load,
                 p.words,
                 p.seconds,

@@ -42,10 +42,11 @@ pub fn annotator_with_model(
     lexicon_dir: Option<&Path>,
     ner_model: Option<&Path>,
     ner_base: Option<&Path>,
+    precision: crate::ner::model::Precision,
 ) -> Result<Annotator, BuildError> {
     let mut taggers = vec![lexicon_tagger(lexicon_dir)?];
     if let Some(dir) = ner_model {
-        let model = crate::ner::model::NerModel::load(dir, ner_base)?;
+        let model = crate::ner::model::NerModel::load_with(dir, ner_base, precision)?;
         taggers.push(Arc::new(crate::ner::model::ModelTagger::new(model)));
     }
     Ok(Annotator::new(taggers))

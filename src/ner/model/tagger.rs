@@ -1,7 +1,8 @@
 //! Inference: the trained adapters merged into rust-bert's `BertModel`, run over overlapping
 //! windows in length-sorted batches; the pipeline's [`ModelTagger`].
 
-use super::net::{dequantize_delta, lora_delta, TrainMode, TARGETS};
+use super::int8::Int8Encoder;
+use super::net::{dequantize_delta, lora_delta, read_dims, TrainMode, TARGETS};
 use super::windows::{best_reads, windows, Window};
 use super::words::split_words;
 use super::{
@@ -42,16 +43,48 @@ pub struct WordPrediction {
     pub prob: f32,
 }
 
+/// Numeric precision of the encoder's projections at inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32 everywhere: rust-bert's `BertModel`.
+    #[default]
+    Fp32,
+    /// int8 weights and dynamically quantised activations (fbgemm) in the attention and
+    /// feed-forward input projections; the feed-forward output, embeddings, norms, attention
+    /// and head stay f32. See [`super::int8`].
+    Int8,
+    /// int8 in every projection, the feed-forward output too: faster, less exact.
+    #[value(name = "int8-all")]
+    #[serde(rename = "int8-all")]
+    Int8All,
+}
+
+impl Precision {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Int8 => "int8",
+            Precision::Int8All => "int8-all",
+        }
+    }
+}
+
+enum Encoder {
+    Fp32 { bert: BertModel<BertEmbeddings>, _vs: nn::VarStore },
+    Int8(Int8Encoder),
+}
+
 struct Net {
-    bert: BertModel<BertEmbeddings>,
+    encoder: Encoder,
     head: nn::Linear,
-    _vs: nn::VarStore,
 }
 
 /// A loaded NER model. One instance serves all threads: the network sits behind a mutex (tch
 /// tensors are `Send` but not `Sync`), and each call runs a whole batch on libtorch's own threads.
 pub struct NerModel {
     net: Mutex<Net>,
+    precision: Precision,
     tok: WordTokenizer,
     tags: TagSet,
     config: NerConfig,
@@ -68,6 +101,11 @@ impl NerModel {
     /// Loads a model folder; `base` overrides the encoder folder (default: the sibling folder
     /// named in `ner_config.json`, e.g. `models/e5`).
     pub fn load(dir: &Path, base: Option<&Path>) -> Result<NerModel, ModelError> {
+        Self::load_with(dir, base, Precision::Fp32)
+    }
+
+    /// [`NerModel::load`] with a choice of encoder precision.
+    pub fn load_with(dir: &Path, base: Option<&Path>, precision: Precision) -> Result<NerModel, ModelError> {
         let config = NerConfig::read(dir)?;
         let adapter = dir.join(ADAPTER_FILE);
         if !adapter.is_file() {
@@ -79,11 +117,10 @@ impl NerModel {
         if found != config.base_fingerprint {
             return Err(ModelError::BaseMismatch { base, found, expected: config.base_fingerprint.clone() });
         }
-        let bconf: BertConfig = serde_json::from_str(
-            &std::fs::read_to_string(&files.config)
-                .map_err(|source| ModelError::Io { path: files.config.clone(), source })?,
-        )
-        .map_err(|e| invalid(&files.config, format!("not a BERT config: {e}")))?;
+        let config_text = std::fs::read_to_string(&files.config)
+            .map_err(|source| ModelError::Io { path: files.config.clone(), source })?;
+        let bconf: BertConfig = serde_json::from_str(&config_text)
+            .map_err(|e| invalid(&files.config, format!("not a BERT config: {e}")))?;
         let tags = config.tag_set();
         let mut vs = nn::VarStore::new(Device::Cpu);
         let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &bconf, false);
@@ -161,9 +198,26 @@ impl NerModel {
         }
         vs.freeze();
         tracing::debug!(merged, "LoRA adapters merged");
+        let encoder = match precision {
+            Precision::Fp32 => Encoder::Fp32 { bert, _vs: vs },
+            Precision::Int8 | Precision::Int8All => {
+                let value: serde_json::Value = serde_json::from_str(&config_text)
+                    .map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
+                let dims = read_dims(&value).map_err(|e| invalid(&files.config, e))?;
+                let vars = vs.variables();
+                let all = precision == Precision::Int8All;
+                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims, all)))
+                    .map_err(|e| invalid(&files.weights, e))?;
+                // the f32 projections are dropped with `bert` and `vs`; embeddings and norms are
+                // shared with the int8 encoder
+                drop((bert, vars, vs));
+                Encoder::Int8(q)
+            }
+        };
         let tok = WordTokenizer::load(&files.tokenizer)?;
         Ok(NerModel {
-            net: Mutex::new(Net { bert, head, _vs: vs }),
+            net: Mutex::new(Net { encoder, head }),
+            precision,
             tok,
             tags,
             config,
@@ -171,6 +225,11 @@ impl NerModel {
             base,
             stats: Mutex::default(),
         })
+    }
+
+    /// The encoder precision this model runs at.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     pub fn tags(&self) -> &TagSet {
@@ -294,11 +353,14 @@ impl NerModel {
         let probs = tch::no_grad(|| -> Result<Tensor, ModelError> {
             let ids = Tensor::from_slice(&ids).view(shape);
             let mask = Tensor::from_slice(&mask).view(shape);
-            let hidden = net
-                .bert
-                .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
-                .map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
-                .hidden_state;
+            let hidden = match &net.encoder {
+                Encoder::Fp32 { bert, .. } => {
+                    bert.forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
+                        .map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
+                        .hidden_state
+                }
+                Encoder::Int8(q) => q.forward(&ids, &mask).map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?,
+            };
             Ok(net.head.forward(&hidden).softmax(-1, Kind::Float).contiguous())
         })?;
         drop(net);
@@ -323,6 +385,7 @@ impl NerModel {
             "labels": self.config.labels,
             "max_len": self.config.max_len,
             "mode": self.config.mode,
+            "precision": self.precision,
             "lora": self.config.lora,
             "dev_micro_f1": self.config.training.get("dev_micro_f1"),
         })
