@@ -69,10 +69,7 @@ pub fn restore(translated: &str, p: &Protected) -> (String, usize) {
 pub fn protection_for(e: &Entity) -> Option<Protection> {
     let keep = |s: &str| Some(Protection { start_byte: e.start_byte, end_byte: e.end_byte, english: s.to_string() });
     let canonical = e.canonical.as_ref()?;
-    let letters = e.text.chars().filter(|c| c.is_alphabetic());
-    let uppercase = e.text.chars().filter(|c| c.is_uppercase()).count();
-    let is_acronym = !e.text.contains(' ') && (letters.clone().all(char::is_uppercase) || uppercase >= 2);
-    if is_acronym {
+    if is_acronym(&e.text) {
         return keep(&e.text);
     }
     let en = canonical.name_en.as_deref().filter(|s| !s.is_empty())?;
@@ -80,6 +77,16 @@ pub fn protection_for(e: &Entity) -> Option<Protection> {
         return keep(&pluralise_en(en));
     }
     keep(en)
+}
+
+/// « FAMa », « MNLA », « M23 », « al-FAMa »: one word, all letters uppercase or one part of it
+/// with two or more capitals. « États-Unis » (two capitalised parts) is a name, not an acronym.
+fn is_acronym(text: &str) -> bool {
+    if text.contains(char::is_whitespace) || !text.contains(char::is_alphabetic) {
+        return false;
+    }
+    text.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
+        || text.split(['-', '\'', '’']).any(|part| part.chars().filter(|c| c.is_uppercase()).count() >= 2)
 }
 
 fn is_plural_fr(s: &str) -> bool {
@@ -132,6 +139,16 @@ mod tests {
     fn invalid_spans_are_skipped() {
         let p = protect("été", &[Protection { start_byte: 1, end_byte: 2, english: "x".into() }]);
         assert_eq!(p.text, "été");
+    }
+
+    #[test]
+    fn acronyms() {
+        for a in ["FAMa", "MNLA", "M23", "JNIM", "al-FAMa", "RSF", "l'EIGS"] {
+            assert!(is_acronym(a), "{a}");
+        }
+        for n in ["États-Unis", "Etats-Unis", "Aguelhoc", "Boko Haram", "Haut-Karabakh", "Tombouctou", "23", ""] {
+            assert!(!is_acronym(n), "{n}");
+        }
     }
 
     #[test]
