@@ -17,7 +17,7 @@ LIBTORCH="$DEPS/libtorch"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- 1. Debian packages
-APT_PKGS=(apertium apertium-fr-es apertium-eng-spa unzip pkg-config chromium nats-server)
+APT_PKGS=(apertium apertium-fr-es apertium-eng-spa apertium-fra-cat apertium-eng-cat unzip pkg-config chromium nats-server)
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${APT_PKGS[@]}"; do

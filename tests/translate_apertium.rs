@@ -64,3 +64,44 @@ fn missing_modes_are_a_clear_error() {
         matches!(ApertiumTranslator::new(cfg), Err(TranslateError::Unavailable(m)) if m.contains("apertium-fr-es"))
     );
 }
+
+#[test]
+fn unknown_french_words_go_through_the_catalan_fallback() {
+    let Some(tr) = translator() else { return };
+    if !tr.has_unknown_word_fallback() {
+        eprintln!("SKIP: apertium-fra-cat / apertium-eng-cat not installed (scripts/setup.sh installs them)");
+        return;
+    }
+    assert!(tr.id().contains("fra-cat-eng"), "{}", tr.id());
+    let without = ApertiumTranslator::new(ApertiumConfig { unknown_word_modes: vec![], ..Default::default() }).unwrap();
+    assert!(!without.has_unknown_word_fallback());
+    // « amiante » and « caméléon » are not in apertium-fr-es; fra-cat + eng-cat know them
+    let src = s(&[
+        "Le bâtiment contient de l'amiante.",
+        "Jhonathan Florez joue au caméléon.",
+        "Un texte avec une *étoile et un #mot-dièse sur l'amiante.",
+    ]);
+    let plain = without.translate(&src).unwrap();
+    let out = tr.translate(&src).unwrap();
+    assert!(plain[0].contains("amiante") && out[0].contains("asbestos"), "{plain:?} {out:?}");
+    assert!(out[1].contains("chameleon") && out[1].contains("Jhonathan Florez"), "{out:?}");
+    // no placeholder or mark leaks; a batch with characters Apertium uses as marks is
+    // translated without reading marks (the source's own * and # survive)
+    for o in &out {
+        assert!(!o.contains("Vw") && !o.contains("Vq"), "{o}");
+    }
+    assert!(out[2].contains("*") && out[2].contains("#"), "{out:?}");
+    let alone = tr.translate(&src[..2]).unwrap();
+    assert_eq!(alone, out[..2].to_vec(), "the same sentences without the odd one");
+}
+
+#[test]
+fn english_typography() {
+    use vigie::translate::apertium::english_typography as t;
+    assert_eq!(t("He said « no » to 2,5 % of 3 000 people."), "He said \"no\" to 2.5 % of 3,000 people.");
+    assert_eq!(t("«\u{a0}Yes\u{a0}»"), "\"Yes\"");
+    assert_eq!(t("1 250 000 and 12 345"), "1,250,000 and 12,345");
+    // not thousands: a four-digit year then a number; lists stay
+    assert_eq!(t("in 2012 100 people"), "in 2012 100 people");
+    assert_eq!(t("articles 3, 4 and 5"), "articles 3, 4 and 5");
+}

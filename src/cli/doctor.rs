@@ -29,7 +29,12 @@ fn apertium_check() -> Result<String, String> {
     let modes = String::from_utf8_lossy(&out.stdout);
     let has = |m: &str| modes.lines().any(|l| l.trim() == m);
     if has("fr-es") && (has("spa-eng") || has("es-en")) {
-        Ok("ok (fr-es, spa-eng: French to English through Spanish)".into())
+        let fallback = if has("fra-cat") && has("cat-eng") {
+            "fra-cat, cat-eng for unknown words"
+        } else {
+            "no fra-cat/cat-eng: unknown French words stay French (apt install apertium-fra-cat apertium-eng-cat)"
+        };
+        Ok(format!("ok (fr-es, spa-eng: French to English through Spanish; {fallback})"))
     } else {
         Err(format!("missing language pairs; have: {}", modes.split_whitespace().collect::<Vec<_>>().join(", ")))
     }
