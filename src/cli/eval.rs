@@ -36,6 +36,18 @@ pub struct SummArgs {
     /// Score only the first N documents.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Weight of centrality in the relevance (default: that of `annotate --summarize`, 1).
+    #[arg(long, value_name = "W")]
+    pub centrality_weight: Option<f32>,
+    /// Weight of the lead prior (default 1).
+    #[arg(long, value_name = "W")]
+    pub position_weight: Option<f32>,
+    /// Weight of the length fit (default 3; 0 = no length preference).
+    #[arg(long, value_name = "W")]
+    pub length_weight: Option<f32>,
+    /// Sentence length that fits best, in words (default 35).
+    #[arg(long, value_name = "N")]
+    pub target_words: Option<usize>,
 }
 
 /// Translation backends `eval mt` can run.
@@ -344,7 +356,16 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     }
     anyhow::ensure!(!records.is_empty(), "{}: no documents", a.jsonl.display());
     let encoder = crate::models::e5::E5Encoder::load(&a.model)?;
-    let cfg = SummaryConfig { k: a.k, ..Default::default() };
+    let d = SummaryConfig::default();
+    let cfg = SummaryConfig {
+        k: a.k,
+        centrality_weight: a.centrality_weight.unwrap_or(d.centrality_weight),
+        position_weight: a.position_weight.unwrap_or(d.position_weight),
+        length_weight: a.length_weight.unwrap_or(d.length_weight),
+        target_words: a.target_words.unwrap_or(d.target_words),
+        ..d
+    };
+    cfg.validate()?;
 
     let join = |doc: &str, ranges: &[std::ops::Range<usize>]| {
         ranges.iter().map(|r| &doc[r.clone()]).collect::<Vec<_>>().join(" ")
@@ -368,7 +389,7 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     let peer: Option<Vec<String>> = records.iter().map(|r| r.barthez_output.clone()).collect();
 
     println!(
-        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {}, k={}, centrality {} + position {}, MMR λ={})",
+        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {}, k={}, centrality {} + position {} + length {} (target {} words), MMR λ={})",
         records.len(),
         secs,
         records.len() as f64 / secs.max(1e-9),
@@ -376,6 +397,8 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
         cfg.k,
         cfg.centrality_weight,
         cfg.position_weight,
+        cfg.length_weight,
+        cfg.target_words,
         cfg.mmr_lambda
     );
     println!("{:<16} {:>8} {:>8} {:>8}", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L");

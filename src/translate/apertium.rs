@@ -237,15 +237,22 @@ impl ApertiumTranslator {
     fn resolve_unknown(&self, marked: &str) -> Result<(String, Vec<String>), TranslateError> {
         let word_end = |s: &str| s.find(|c: char| c.is_whitespace() || ".,;:!?\"()«»[]{}…".contains(c)).unwrap_or(s.len());
         // unknown lower-case words, in order of first appearance
-        let mut unknown: Vec<&str> = Vec::new();
+        // (the source has no mark characters, so every `*` and `#` here is a mark; a compound
+        // such as `*pick-*up` carries one per part)
+        let clean = |w: &str| w.replace(['*', '#'], "");
+        let mut unknown: Vec<String> = Vec::new();
         for (i, _) in marked.match_indices('*') {
+            if i > 0 && !marked[..i].ends_with(char::is_whitespace) && !marked[..i].ends_with(['(', '"', '«', '\'']) {
+                continue; // a mark inside a word already seen
+            }
             let rest = &marked[i + 1..];
-            let w = &rest[..word_end(rest)];
+            let w = clean(&rest[..word_end(rest)]);
             if w.chars().next().is_some_and(char::is_lowercase) && !unknown.contains(&w) {
                 unknown.push(w);
             }
         }
-        let english = self.translate_words(&unknown)?;
+        let unknown_refs: Vec<&str> = unknown.iter().map(String::as_str).collect();
+        let english = self.translate_words(&unknown_refs)?;
         let mut out = String::with_capacity(marked.len());
         let mut words: Vec<String> = Vec::new();
         let mut rest = marked;
@@ -258,12 +265,13 @@ impl ApertiumTranslator {
                 rest = after;
                 continue;
             }
-            match (rest.as_bytes()[i], unknown.iter().position(|u| *u == w).and_then(|k| english[k].as_ref())) {
+            let cw = clean(w);
+            match (rest.as_bytes()[i], unknown.iter().position(|u| *u == cw).and_then(|k| english[k].as_ref())) {
                 (b'*', Some(en)) => {
                     out.push_str(&word_placeholder(words.len()));
                     words.push(en.clone());
                 }
-                _ => out.push_str(w),
+                _ => out.push_str(&cw),
             }
             rest = &after[w.len()..];
         }
@@ -294,12 +302,13 @@ impl ApertiumTranslator {
             known.iter().map(|&i| mid[i].to_string()).collect::<Vec<_>>()
         } else {
             let input = known.iter().map(|&i| mid[i]).collect::<Vec<_>>().join("\n\n") + "\n";
-            let en = self.run_chain(rest, false, input)?;
+            let en = self.run_chain(rest, true, input)?;
             en.trim_end_matches('\n').split("\n\n").map(|s| s.trim().to_string()).collect()
         };
         if en.len() == known.len() {
             for (&i, e) in known.iter().zip(en) {
-                if !e.is_empty() {
+                // a word the last pair does not know either stays French rather than Catalan
+                if !e.is_empty() && !e.contains(['*', '#', '@']) {
                     out[i] = Some(e);
                 }
             }
