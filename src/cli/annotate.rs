@@ -49,9 +49,9 @@ pub struct AnnotateArgs {
     /// e.g. models/e5 next to models/ner-fr).
     #[arg(long, value_name = "DIR", requires = "ner_model")]
     pub ner_base: Option<PathBuf>,
-    /// Precision of the NER encoder: int8 (int8 attention and feed-forward input projections,
-    /// about 2x faster than fp32, same dev F1), int8-all (every projection, faster, less exact)
-    /// or fp32 (rust-bert BertModel as is).
+    /// Precision of the NER encoder: int8 (every projection int8 through fbgemm, about 3x faster
+    /// than fp32 at the same dev F1), int8-fast (one activation scale per projection: faster,
+    /// less exact) or fp32 (rust-bert's BertModel as is).
     #[arg(long, value_enum, default_value = "int8", value_name = "P")]
     pub ner_precision: crate::ner::model::Precision,
     /// Add `summary`: an extractive French summary (E5 sentence embeddings), its English

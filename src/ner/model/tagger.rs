@@ -50,14 +50,14 @@ pub enum Precision {
     /// f32 everywhere: rust-bert's `BertModel`.
     #[default]
     Fp32,
-    /// int8 weights and dynamically quantised activations (fbgemm) in the attention and
-    /// feed-forward input projections; the feed-forward output, embeddings, norms, attention
-    /// and head stay f32. See [`super::int8`].
+    /// int8 weights and dynamically quantised activations (fbgemm) in every projection, the
+    /// feed-forward output's input split in two ranges; embeddings, norms, attention and head
+    /// stay f32. See [`super::int8`].
     Int8,
-    /// int8 in every projection, the feed-forward output too: faster, less exact.
-    #[value(name = "int8-all")]
-    #[serde(rename = "int8-all")]
-    Int8All,
+    /// int8 with one activation scale per projection: faster, less exact.
+    #[value(name = "int8-fast")]
+    #[serde(rename = "int8-fast")]
+    Int8Fast,
 }
 
 impl Precision {
@@ -65,7 +65,7 @@ impl Precision {
         match self {
             Precision::Fp32 => "fp32",
             Precision::Int8 => "int8",
-            Precision::Int8All => "int8-all",
+            Precision::Int8Fast => "int8-fast",
         }
     }
 }
@@ -200,13 +200,13 @@ impl NerModel {
         tracing::debug!(merged, "LoRA adapters merged");
         let encoder = match precision {
             Precision::Fp32 => Encoder::Fp32 { bert, _vs: vs },
-            Precision::Int8 | Precision::Int8All => {
+            Precision::Int8 | Precision::Int8Fast => {
                 let value: serde_json::Value = serde_json::from_str(&config_text)
                     .map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
                 let dims = read_dims(&value).map_err(|e| invalid(&files.config, e))?;
                 let vars = vs.variables();
-                let all = precision == Precision::Int8All;
-                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims, all)))
+                let fast = precision == Precision::Int8Fast;
+                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims, fast)))
                     .map_err(|e| invalid(&files.weights, e))?;
                 // the f32 projections are dropped with `bert` and `vs`; embeddings and norms are
                 // shared with the int8 encoder
