@@ -18,9 +18,9 @@ use std::sync::Mutex;
 use tch::{nn, nn::Module, Device, Kind, Tensor};
 
 /// Most windows per forward pass.
-const MAX_BATCH: usize = 32;
+const MAX_BATCH: usize = 16;
 /// Most tokens (windows × padded length) per forward pass.
-const MAX_BATCH_TOKENS: usize = 4096;
+const MAX_BATCH_TOKENS: usize = 2048;
 
 /// Where inference time went (cumulative since load).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
