@@ -12,7 +12,7 @@
 #   --model DIR vigie NER model folder (default models/ner-fr)
 #   --spacy-procs P  spaCy n_process, when it should differ from --threads
 #   --batch-size B  spaCy docs per batch (default 256)
-#   --precision P   vigie encoder precision: int8 (default), int8-fast or fp32
+#   --precision P   vigie encoder precision: int8 (default) or fp32
 #   --map SPEC      label renaming for vigie's predictions (default: ARMED_GROUP=ORG,LOCATION=LOC,
 #               WEAPON=MISC,PERSON=PER when the model has conflict labels, so it is scored on
 #               PER/ORG/LOC/MISC like spaCy)
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --limit) LIMIT=${2:?--limit needs a number}; shift 2 ;;
     --spacy-procs) PROCS=${2:?--spacy-procs needs a number}; shift 2 ;;
     --batch-size) BATCH=${2:?--batch-size needs a number}; shift 2 ;;
-    --precision) PRECISION=${2:?--precision needs int8, int8-fast or fp32}; shift 2 ;;
+    --precision) PRECISION=${2:?--precision needs int8 or fp32}; shift 2 ;;
     --map) MAP=${2:?--map needs a spec}; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) echo "unknown option $1" >&2; usage ;;

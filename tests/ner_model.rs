@@ -278,7 +278,7 @@ fn cli_annotate_and_eval_with_the_model() {
     assert!(err.contains("NER model") && err.contains("missing"), "{err}");
 }
 
-/// The int8 encoders (`--precision int8`, `int8-fast`) tag like the f32 rust-bert model on the
+/// The int8 encoder (`--precision int8`) tags like the f32 rust-bert model on the
 /// project's own dev paragraphs, and their spans keep the offset invariants.
 #[test]
 fn int8_encoders_agree_with_fp32() {
@@ -296,7 +296,7 @@ fn int8_encoders_agree_with_fp32() {
     let reference = fp32.predict_words(&words).unwrap();
     drop(fp32);
     let n_words: usize = reference.iter().map(|s| s.len()).sum();
-    for (precision, min_agree) in [(Precision::Int8, 0.99), (Precision::Int8Fast, 0.98)] {
+    for (precision, min_agree) in [(Precision::Int8, 0.99)] {
         let model = NerModel::load_with(&dir, Some(&base), precision).unwrap();
         assert_eq!(model.describe()["precision"], precision.as_str());
         let got = model.predict_words(&words).unwrap();
@@ -348,7 +348,7 @@ fn cli_precision_flag() {
             p.into(),
         ]
     };
-    for p in ["int8", "int8-fast", "fp32"] {
+    for p in ["int8", "fp32"] {
         let a = args(p);
         let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -361,5 +361,5 @@ fn cli_precision_flag() {
     let a = args("int4");
     let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("int8-fast"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fp32"));
 }

@@ -50,8 +50,7 @@ pub struct AnnotateArgs {
     #[arg(long, value_name = "DIR", requires = "ner_model")]
     pub ner_base: Option<PathBuf>,
     /// Precision of the NER encoder: int8 (every projection int8 through fbgemm, about 3x faster
-    /// than fp32 at the same dev F1), int8-fast (one activation scale per projection: faster,
-    /// less exact) or fp32 (rust-bert's BertModel as is).
+    /// than fp32 at the same F1) or fp32 (rust-bert's BertModel as is).
     #[arg(long, value_enum, default_value = "int8", value_name = "P")]
     pub ner_precision: crate::ner::model::Precision,
     /// Add `summary`: an extractive French summary (E5 sentence embeddings), its English

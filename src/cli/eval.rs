@@ -115,7 +115,7 @@ pub struct NerArgs {
     /// Base encoder folder for --model (default: named in the model's ner_config.json).
     #[arg(long, value_name = "DIR", requires = "model")]
     pub base: Option<PathBuf>,
-    /// Precision of the --model encoder (as annotate --ner-precision): int8, int8-fast or fp32.
+    /// Precision of the --model encoder (as annotate --ner-precision): int8 or fp32.
     #[arg(long, value_enum, default_value = "int8", value_name = "P", requires = "model")]
     pub precision: crate::ner::model::Precision,
     /// With --model or --pipeline: also write the predictions here (CoNLL or JSONL, as the gold).

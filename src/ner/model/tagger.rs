@@ -54,10 +54,6 @@ pub enum Precision {
     /// feed-forward output's input split in two ranges; embeddings, norms, attention and head
     /// stay f32. See [`super::int8`].
     Int8,
-    /// int8 with one activation scale per projection: faster, less exact.
-    #[value(name = "int8-fast")]
-    #[serde(rename = "int8-fast")]
-    Int8Fast,
 }
 
 impl Precision {
@@ -65,7 +61,6 @@ impl Precision {
         match self {
             Precision::Fp32 => "fp32",
             Precision::Int8 => "int8",
-            Precision::Int8Fast => "int8-fast",
         }
     }
 }
@@ -200,13 +195,12 @@ impl NerModel {
         tracing::debug!(merged, "LoRA adapters merged");
         let encoder = match precision {
             Precision::Fp32 => Encoder::Fp32 { bert, _vs: vs },
-            Precision::Int8 | Precision::Int8Fast => {
+            Precision::Int8 => {
                 let value: serde_json::Value = serde_json::from_str(&config_text)
                     .map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
                 let dims = read_dims(&value).map_err(|e| invalid(&files.config, e))?;
                 let vars = vs.variables();
-                let fast = precision == Precision::Int8Fast;
-                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims, fast)))
+                                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
                     .map_err(|e| invalid(&files.weights, e))?;
                 // the f32 projections are dropped with `bert` and `vs`; embeddings and norms are
                 // shared with the int8 encoder
