@@ -313,3 +313,33 @@ fn embeddings_and_token_ids_match_the_package_engine() {
     );
     assert!(id_mismatch.is_empty(), "token ids differ:\n{}", id_mismatch.join("\n"));
 }
+
+/// The int8 encoder (`--precision int8`) gives sentence embeddings close to f32's, and the same
+/// nearest neighbours.
+#[test]
+fn int8_embeddings_follow_fp32() {
+    use vigie::models::int8::Precision;
+    let Some(dir) = imported() else { return };
+    let fp32 = E5Encoder::load(dir).unwrap();
+    let int8 = E5Encoder::load_with(dir, Precision::Int8).unwrap();
+    assert_eq!((fp32.precision(), int8.precision()), (Precision::Fp32, Precision::Int8));
+    let a = fp32.embed(SENTENCES, "passage: ").unwrap();
+    let b = int8.embed(SENTENCES, "passage: ").unwrap();
+    let cos = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+    let sims: Vec<f32> = a.iter().zip(&b).map(|(x, y)| cos(x, y)).collect();
+    let min = sims.iter().cloned().fold(f32::INFINITY, f32::min);
+    let mean = sims.iter().sum::<f32>() / sims.len() as f32;
+    eprintln!("int8 vs fp32 cosine over {} sentences: min {min:.4}, mean {mean:.4}", sims.len());
+    assert!(min >= 0.98 && mean >= 0.99, "min {min}, mean {mean}");
+    // each sentence's most similar other sentence is the same at both precisions for most
+    let nearest = |e: &[Vec<f32>], i: usize| {
+        (0..e.len()).filter(|&j| j != i).max_by(|&p, &q| cos(&e[i], &e[p]).total_cmp(&cos(&e[i], &e[q]))).unwrap()
+    };
+    let same = (0..a.len()).filter(|&i| nearest(&a, i) == nearest(&b, i)).count();
+    eprintln!("same nearest neighbour: {same}/{}", a.len());
+    assert!(same * 10 >= a.len() * 9, "{same}/{}", a.len());
+    // empty input and a text longer than the encoder's positions still work
+    assert!(int8.embed(&[], "passage: ").unwrap().is_empty());
+    let long = "mot ".repeat(2000);
+    assert_eq!(int8.embed(&[long.as_str()], "passage: ").unwrap()[0].len(), 384);
+}

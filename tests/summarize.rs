@@ -146,6 +146,31 @@ fn annotate_summarize_fills_summary_with_translation_and_brief() {
     assert!(en.contains("Azawad Liberation Front") && !en.contains("Front of release"), "{en}");
     let one = docs[1]["summary"]["en"].as_str().unwrap();
     assert!(one.contains("FLA") && one.contains("FAMa"), "{one}");
+
+    // the int8 encoder: whole sentences, in order, k of them, offsets into the text
+    let out = run(&[
+        "annotate",
+        "--quiet",
+        "--summarize",
+        "--summary-precision",
+        "int8",
+        "--translator",
+        "none",
+        "--encoder",
+        enc,
+        seed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = check_output(&String::from_utf8(out.stdout).unwrap());
+    let fr = docs[0]["summary"]["fr"].as_array().unwrap();
+    assert_eq!(fr.len(), 3);
+    let text: Vec<char> = docs[0]["text"].as_str().unwrap().chars().collect();
+    let mut last = 0;
+    for sp in fr {
+        let (a, b) = (sp["start"].as_u64().unwrap() as usize, sp["end"].as_u64().unwrap() as usize);
+        assert!(a >= last && a < b && b <= text.len(), "{fr:?}");
+        last = b;
+    }
 }
 
 #[test]
@@ -160,4 +185,6 @@ fn annotate_summarize_bad_settings_are_usage_or_fatal_errors() {
     let out = run(&["annotate", "--summarize", "--translator", "marian", seed.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--marian-model"));
+    let out = run(&["annotate", "--summarize", "--summary-precision", "int4", seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
 }

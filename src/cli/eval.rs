@@ -48,6 +48,9 @@ pub struct SummArgs {
     /// Sentence length that fits best, in words (default 35).
     #[arg(long, value_name = "N")]
     pub target_words: Option<usize>,
+    /// Precision of the E5 encoder (as annotate --summary-precision): fp32 or int8.
+    #[arg(long, value_enum, default_value = "fp32", value_name = "P")]
+    pub precision: crate::models::int8::Precision,
 }
 
 /// Translation backends `eval mt` can run.
@@ -355,7 +358,7 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
         records.push(r);
     }
     anyhow::ensure!(!records.is_empty(), "{}: no documents", a.jsonl.display());
-    let encoder = crate::models::e5::E5Encoder::load(&a.model)?;
+    let encoder = crate::models::e5::E5Encoder::load_with(&a.model, a.precision)?;
     let d = SummaryConfig::default();
     let cfg = SummaryConfig {
         k: a.k,
@@ -389,11 +392,12 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     let peer: Option<Vec<String>> = records.iter().map(|r| r.barthez_output.clone()).collect();
 
     println!(
-        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {}, k={}, centrality {} + position {} + length {} (target {} words), MMR λ={})",
+        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {} {}, k={}, centrality {} + position {} + length {} (target {} words), MMR λ={})",
         records.len(),
         secs,
         records.len() as f64 / secs.max(1e-9),
         a.model.display(),
+        a.precision.as_str(),
         cfg.k,
         cfg.centrality_weight,
         cfg.position_weight,

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::int8::{silence_stderr, Int8Encoder, Precision};
+use crate::ner::model::read_dims;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 use thiserror::Error;
@@ -29,9 +31,14 @@ pub enum E5Error {
 }
 
 /// A loaded encoder: rust-bert BERT weights + the `tokenizers` tokenizer.
+enum Net {
+    Fp32 { model: BertModel<BertEmbeddings>, _vs: nn::VarStore },
+    Int8(Int8Encoder),
+}
+
 pub struct E5Encoder {
-    model: BertModel<BertEmbeddings>,
-    _vs: nn::VarStore,
+    net: Net,
+    precision: Precision,
     tokenizer: Tokenizer,
     unk: u32,
     pad: u32,
@@ -39,8 +46,14 @@ pub struct E5Encoder {
 }
 
 impl E5Encoder {
-    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from an imported folder.
+    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from an imported folder, at
+    /// f32 (rust-bert's `BertModel` as is).
     pub fn load(dir: &Path) -> Result<E5Encoder, E5Error> {
+        Self::load_with(dir, Precision::Fp32)
+    }
+
+    /// [`E5Encoder::load`] at a chosen precision ([`Precision::Int8`]: int8 projections).
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<E5Encoder, E5Error> {
         let file = |name: &str| -> Result<PathBuf, E5Error> {
             let p = dir.join(name);
             if p.is_file() {
@@ -61,10 +74,27 @@ impl E5Encoder {
         let model = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
         vs.load(&weights).map_err(|e| E5Error::Load { path: weights.clone(), msg: e.to_string() })?;
         vs.freeze();
+        let net = match precision {
+            Precision::Fp32 => Net::Fp32 { model, _vs: vs },
+            Precision::Int8 => {
+                let load_err = |msg: String| E5Error::Load { path: config_path.clone(), msg };
+                let dims = read_dims(&extra).map_err(load_err)?;
+                let vars = vs.variables();
+                let q = tch::no_grad(|| silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
+                    .map_err(|msg| E5Error::Load { path: weights.clone(), msg })?;
+                drop((model, vars, vs));
+                Net::Int8(q)
+            }
+        };
         let tokenizer = Tokenizer::from_file(&tok_path)
             .map_err(|e| E5Error::Load { path: tok_path.clone(), msg: e.to_string() })?;
         let max_tokens = MAX_TOKENS.min(config.max_position_embeddings as usize);
-        Ok(E5Encoder { model, _vs: vs, tokenizer, unk, pad, max_tokens })
+        Ok(E5Encoder { net, precision, tokenizer, unk, pad, max_tokens })
+    }
+
+    /// The precision the encoder runs at.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Token ids as the encoder sees them: `<s> … </s>`, truncated to the maximum length.
@@ -117,11 +147,15 @@ impl E5Encoder {
         tch::no_grad(|| {
             let input = Tensor::from_slice(&flat_ids).view(shape);
             let mask = Tensor::from_slice(&flat_mask).view(shape);
-            let hidden = self
-                .model
-                .forward_t(Some(&input), Some(&mask), None, None, None, None, None, false)
-                .map_err(|e| E5Error::Torch(e.to_string()))?
-                .hidden_state;
+            let hidden = match &self.net {
+                Net::Fp32 { model, .. } => {
+                    model
+                        .forward_t(Some(&input), Some(&mask), None, None, None, None, None, false)
+                        .map_err(|e| E5Error::Torch(e.to_string()))?
+                        .hidden_state
+                }
+                Net::Int8(q) => q.forward(&input, &mask).map_err(E5Error::Torch)?,
+            };
             let m = mask.unsqueeze(-1).to_kind(Kind::Float);
             let summed = (hidden * &m).sum_dim_intlist(1, false, Kind::Float);
             let counts = m.sum_dim_intlist(1, false, Kind::Float).clamp_min(1.0);

@@ -11,7 +11,6 @@
 //!   with overlap over long texts, batches sorted by length; [`ModelTagger`] runs it in the pipeline.
 
 mod data;
-mod int8;
 mod net;
 pub mod predict;
 pub mod silver;
@@ -22,8 +21,9 @@ mod windows;
 mod words;
 
 pub use data::{read_conll_sentences, Sentence, WordTokenizer};
-pub use net::{LoraSpec, TrainMode};
-pub use tagger::{InferenceStats, ModelTagger, NerModel, Precision, WordPrediction};
+pub use net::{read_dims, Dims, LoraSpec, TrainMode, TARGETS};
+pub use crate::models::int8::Precision;
+pub use tagger::{InferenceStats, ModelTagger, NerModel, WordPrediction};
 pub use tags::{TagId, TagSet, WordSpan};
 pub use windows::{best_reads, windows, Specials, Window};
 pub use words::split_words;

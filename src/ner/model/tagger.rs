@@ -1,7 +1,7 @@
 //! Inference: the trained adapters merged into rust-bert's `BertModel`, run over overlapping
 //! windows in length-sorted batches; the pipeline's [`ModelTagger`].
 
-use super::int8::Int8Encoder;
+use crate::models::int8::{silence_stderr, Int8Encoder, Precision};
 use super::net::{dequantize_delta, lora_delta, read_dims, TrainMode, TARGETS};
 use super::windows::{best_reads, windows, Window};
 use super::words::split_words;
@@ -41,28 +41,6 @@ pub struct InferenceStats {
 pub struct WordPrediction {
     pub tag: TagId,
     pub prob: f32,
-}
-
-/// Numeric precision of the encoder's projections at inference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// f32 everywhere: rust-bert's `BertModel`.
-    #[default]
-    Fp32,
-    /// int8 weights and dynamically quantised activations (fbgemm) in every projection, the
-    /// feed-forward output's input split in two ranges; embeddings, norms, attention and head
-    /// stay f32. See [`super::int8`].
-    Int8,
-}
-
-impl Precision {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Precision::Fp32 => "fp32",
-            Precision::Int8 => "int8",
-        }
-    }
 }
 
 enum Encoder {
@@ -200,7 +178,7 @@ impl NerModel {
                     .map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
                 let dims = read_dims(&value).map_err(|e| invalid(&files.config, e))?;
                 let vars = vs.variables();
-                                let q = tch::no_grad(|| super::int8::silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
+                                let q = tch::no_grad(|| silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
                     .map_err(|e| invalid(&files.weights, e))?;
                 // the f32 projections are dropped with `bert` and `vs`; embeddings and norms are
                 // shared with the int8 encoder

@@ -16,12 +16,36 @@
 //! kernel's output, with the bias folded in. Embeddings, layer norms, attention and the head
 //! stay f32.
 //!
-//! Built from an f32 `BertModel`'s variables (after adapters are merged), so it computes what
-//! that model computes up to quantisation error; `tests/ner_model.rs` checks the tags agree.
+//! Built from an f32 `BertModel`'s variables (after the NER model's adapters are merged), so it
+//! computes what that model computes up to quantisation error; `tests/ner_model.rs` checks the
+//! NER tags agree and `tests/e5_import.rs` the E5 sentence embeddings.
 
-use super::net::{Dims, TARGETS};
+use crate::ner::model::{Dims, TARGETS};
 use std::collections::HashMap;
 use tch::{Kind, Tensor};
+
+/// Numeric precision of a BERT encoder's projections at inference (the NER model and the
+/// summaries' E5 encoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32 everywhere: rust-bert's `BertModel`.
+    Fp32,
+    /// int8 weights and dynamically quantised activations (fbgemm) in every projection, the
+    /// feed-forward output's input split in two ranges; embeddings, norms, attention and head
+    /// stay f32. See the module docs.
+    #[default]
+    Int8,
+}
+
+impl Precision {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Int8 => "int8",
+        }
+    }
+}
 
 /// Where the feed-forward output's input is split (see the module docs); 0.5, 1 and 4 gave the
 /// same agreement on the conflict dev paragraphs.
