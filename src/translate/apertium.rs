@@ -209,7 +209,7 @@ impl ApertiumTranslator {
         } else {
             self.run_chain(&self.cfg.modes, false, input)?
         };
-        let parts: Vec<String> = out.trim_end_matches('\n').split("\n\n").map(|p| p.trim().to_string()).collect();
+        let parts: Vec<String> = paragraphs(&out).map(str::to_string).collect();
         if parts.len() == batch.len() {
             return Ok(parts.iter().map(|p| english_typography(p)).collect());
         }
@@ -288,7 +288,7 @@ impl ApertiumTranslator {
         let (first, rest) = self.cfg.unknown_word_modes.split_at(1);
         let input = words.join("\n\n") + "\n";
         let mid = self.run_chain(first, true, input)?;
-        let mid: Vec<&str> = mid.trim_end_matches('\n').split("\n\n").map(str::trim).collect();
+        let mid: Vec<&str> = paragraphs(&mid).collect();
         if mid.len() != words.len() {
             tracing::debug!(sent = words.len(), got = mid.len(), "unknown-word fallback misaligned; skipped");
             return Ok(vec![None; words.len()]);
@@ -303,7 +303,7 @@ impl ApertiumTranslator {
         } else {
             let input = known.iter().map(|&i| mid[i]).collect::<Vec<_>>().join("\n\n") + "\n";
             let en = self.run_chain(rest, true, input)?;
-            en.trim_end_matches('\n').split("\n\n").map(|s| s.trim().to_string()).collect()
+            paragraphs(&en).map(str::to_string).collect()
         };
         if en.len() == known.len() {
             for (&i, e) in known.iter().zip(en) {
@@ -315,6 +315,11 @@ impl ApertiumTranslator {
         }
         Ok(out)
     }
+}
+
+/// The paragraphs (blank-line separated, trimmed) of an Apertium output: one per input sentence.
+fn paragraphs(out: &str) -> impl Iterator<Item = &str> {
+    out.trim_end_matches('\n').split("\n\n").map(str::trim)
 }
 
 /// Puts the fallback words back (highest index first, so `Vw1x` never matches inside `Vw11x`).
