@@ -66,3 +66,16 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+/// One line per encoder in `pipeline.models` that records a precision: which one runs and why
+/// (`--ner-precision` / `--summary-precision auto` decide per CPU).
+pub fn precision_lines(info: &crate::doc::PipelineInfo) -> Vec<String> {
+    info.models
+        .iter()
+        .filter_map(|(name, m)| {
+            let p = m.get("precision")?.as_str()?;
+            let why = m.get("precision_reason").and_then(|r| r.as_str()).unwrap_or("");
+            Some(format!("vigie: {name} encoder precision {p} ({why})"))
+        })
+        .collect()
+}

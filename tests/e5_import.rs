@@ -5,6 +5,8 @@
 //! Needs the wheel that `scripts/setup.sh` downloads into `.deps/wheels`; without it (or without
 //! gcc for the fidelity test) the tests print why and pass without checking anything.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -320,6 +322,9 @@ fn embeddings_and_token_ids_match_the_package_engine() {
 fn int8_embeddings_follow_fp32() {
     use vigie::models::int8::Precision;
     let Some(dir) = imported() else { return };
+    if !common::int8_available() {
+        return;
+    }
     let fp32 = E5Encoder::load(dir).unwrap();
     let int8 = E5Encoder::load_with(dir, Precision::Int8).unwrap();
     assert_eq!((fp32.precision(), int8.precision()), (Precision::Fp32, Precision::Int8));
@@ -331,13 +336,24 @@ fn int8_embeddings_follow_fp32() {
     let mean = sims.iter().sum::<f32>() / sims.len() as f32;
     eprintln!("int8 vs fp32 cosine over {} sentences: min {min:.4}, mean {mean:.4}", sims.len());
     assert!(min >= 0.98 && mean >= 0.99, "min {min}, mean {mean}");
-    // each sentence's most similar other sentence is the same at both precisions for most
+    // Each sentence's most similar other sentence is fp32's, or one fp32 itself finds as
+    // similar to within 0.005 (a near tie: E5 cosines of these news sentences all lie within
+    // 0.84–0.90, and every swap measured was a tie of at most 0.0035). The share of exact
+    // matches was 53/57 on AVX-512 VNNI with 8-bit weights but 46/57 on AVX2, where fbgemm's
+    // int16 pair sums saturated; with pair-bounded weights it is 50/57 on every path
+    // (BENCHMARKS.md, "int8 per CPU path"), so the bound is set from that measurement.
     let nearest = |e: &[Vec<f32>], i: usize| {
         (0..e.len()).filter(|&j| j != i).max_by(|&p, &q| cos(&e[i], &e[p]).total_cmp(&cos(&e[i], &e[q]))).unwrap()
     };
-    let same = (0..a.len()).filter(|&i| nearest(&a, i) == nearest(&b, i)).count();
+    let mut same = 0;
+    for i in 0..a.len() {
+        let (fa, fb) = (nearest(&a, i), nearest(&b, i));
+        let gap = cos(&a[i], &a[fa]) - cos(&a[i], &a[fb]);
+        assert!(gap <= 0.005, "sentence {i}: int8's nearest neighbour {fb} is {gap:.4} below fp32's {fa}");
+        same += usize::from(fa == fb);
+    }
     eprintln!("same nearest neighbour: {same}/{}", a.len());
-    assert!(same * 10 >= a.len() * 9, "{same}/{}", a.len());
+    assert!(same * 100 >= a.len() * 85, "{same}/{}", a.len());
     // empty input and a text longer than the encoder's positions still work
     assert!(int8.embed(&[], "passage: ").unwrap().is_empty());
     let long = "mot ".repeat(2000);

@@ -283,6 +283,9 @@ fn cli_annotate_and_eval_with_the_model() {
 #[test]
 fn int8_encoders_agree_with_fp32() {
     let Some(dir) = model_dir() else { return };
+    if !int8_available() {
+        return;
+    }
     let base = root().join("models/e5");
     let texts: Vec<String> = std::fs::read_to_string(root().join("tests/data/conflict_dev.jsonl"))
         .unwrap()
@@ -328,6 +331,47 @@ fn int8_encoders_agree_with_fp32() {
     }
 }
 
+/// int8 tags do not depend on the CPU: fbgemm's AVX2 kernels (forced with
+/// `FBGEMM_ENABLE_INSTRUCTIONS=AVX2`) give exactly the entities of the CPU's own best path
+/// (AVX-512 VNNI where present), because no int16 pair sum can saturate (`models::int8` docs).
+/// On an AVX2-only machine both runs take the same path and the test still checks determinism.
+#[test]
+fn int8_output_is_the_same_on_every_fbgemm_path() {
+    let Some(dir) = model_dir() else { return };
+    if !int8_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let gold = root().join("tests/data/conflict_dev.jsonl");
+    let entities = |forced: Option<&str>, name: &str| {
+        let out = tmp.path().join(name);
+        let mut cmd = vigie();
+        cmd.args(["annotate", "--quiet", "--ner-precision", "int8", "--ner-model"])
+            .arg(&dir)
+            .arg(&gold)
+            .arg("-o")
+            .arg(&out);
+        match forced {
+            Some(f) => cmd.env("FBGEMM_ENABLE_INSTRUCTIONS", f),
+            None => cmd.env_remove("FBGEMM_ENABLE_INSTRUCTIONS"),
+        };
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let recs = check_output(&std::fs::read_to_string(&out).unwrap());
+        let path = recs[0]["pipeline"]["models"]["ner.model"]["int8_path"].as_str().unwrap().to_string();
+        let ents: Vec<serde_json::Value> = recs.iter().map(|r| r["entities"].clone()).collect();
+        (path, ents)
+    };
+    let (native_path, native) = entities(None, "native.jsonl");
+    let (avx2_path, avx2) = entities(Some("AVX2"), "avx2.jsonl");
+    eprintln!("fbgemm paths compared: {native_path} vs {avx2_path}");
+    assert_eq!(avx2_path, "avx2");
+    assert_eq!(native.len(), avx2.len());
+    for (i, (a, b)) in native.iter().zip(&avx2).enumerate() {
+        assert_eq!(a, b, "document {i}: entities differ between fbgemm's {native_path} and avx2 paths");
+    }
+}
+
 #[test]
 fn cli_precision_flag() {
     let Some(dir) = model_dir() else { return };
@@ -348,12 +392,18 @@ fn cli_precision_flag() {
             p.into(),
         ]
     };
-    for p in ["int8", "fp32"] {
+    // auto runs what Precision::resolve picks on this CPU, and says why
+    let auto = vigie::models::int8::Precision::Auto.resolve(vigie::models::int8::EncoderRole::Ner).unwrap();
+    for p in ["int8", "fp32", "auto"] {
         let a = args(p);
         let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(0), "{stdout} {stderr}");
-        assert!(stdout.contains(&format!("({p})")), "{stdout}");
+        let ran = if p == "auto" { auto.precision.as_str() } else { p };
+        assert!(stdout.contains(&format!("({ran}) [")), "{stdout}");
+        if p == "auto" {
+            assert!(stdout.contains("[auto: ") && stdout.contains("fbgemm int8 path"), "{stdout}");
+        }
         assert!(stdout.trim_end().ends_with("micro F1=1.000"), "{p}: {stdout}");
         // libtorch's deprecation notices for the fbgemm entry points are not shown to users
         assert!(!stderr.contains("deprecated"), "{p}: {stderr}");

@@ -49,9 +49,11 @@ pub struct AnnotateArgs {
     /// e.g. models/e5 next to models/ner-fr).
     #[arg(long, value_name = "DIR", requires = "ner_model")]
     pub ner_base: Option<PathBuf>,
-    /// Precision of the NER model's encoder: int8 (every projection int8 through fbgemm, about
-    /// 3x faster than fp32 at the same F1) or fp32 (rust-bert's BertModel as is).
-    #[arg(long, value_enum, default_value = "int8", value_name = "P")]
+    /// Precision of the NER model's encoder: auto (int8 where this CPU runs it faster at the same
+    /// F1, i.e. AVX-512 VNNI; fp32 elsewhere), int8 (every projection int8 through fbgemm; needs
+    /// AVX2) or fp32 (rust-bert's BertModel as is). The choice and its reason are in
+    /// `pipeline.models` and the final report.
+    #[arg(long, value_enum, default_value = "auto", value_name = "P")]
     pub ner_precision: crate::models::int8::Precision,
     /// Add `summary`: an extractive French summary (E5 sentence embeddings), its English
     /// translation and an English brief of the actors, places and weapons.
@@ -70,9 +72,9 @@ pub struct AnnotateArgs {
     /// Imported E5 encoder folder used for summaries.
     #[arg(long, value_name = "DIR", default_value = "models/e5")]
     pub encoder: PathBuf,
-    /// Precision of the summaries' E5 encoder: fp32 (default) or int8 (about 3x faster; on the
-    /// development set its summaries scored 0.8 ROUGE-1 lower).
-    #[arg(long, value_enum, default_value = "fp32", value_name = "P")]
+    /// Precision of the summaries' E5 encoder: auto (fp32 on every CPU so far: int8 summaries
+    /// scored lower on the development set), fp32 or int8 (about 3x faster on AVX-512 VNNI).
+    #[arg(long, value_enum, default_value = "auto", value_name = "P")]
     pub summary_precision: crate::models::int8::Precision,
     /// Documents per parallel batch (memory/throughput trade-off).
     #[arg(long, default_value_t = 256, hide = true)]
@@ -84,19 +86,19 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
         // the model batches a whole chunk on libtorch's threads
         tch::set_num_threads(a.threads.unwrap_or(RunOptions::default().threads).max(1) as i32);
     }
-    let annotator =
-        pipeline::annotator_with_model(
-            a.lexicons.as_deref(),
-            a.ner_model.as_deref(),
-            a.ner_base.as_deref(),
-            a.ner_precision,
-        )
-            .context("building the pipeline")?;
+    let annotator = pipeline::annotator_with_model(
+        a.lexicons.as_deref(),
+        a.ner_model.as_deref(),
+        a.ner_base.as_deref(),
+        a.ner_precision,
+    )
+    .context("building the pipeline")?;
     let annotator = if a.summarize || a.summary_sentences.is_some() {
         let k = a.summary_sentences.unwrap_or(crate::summarize::SummaryConfig::default().k);
         let cfg = crate::summarize::SummaryConfig { k, ..Default::default() };
         cfg.validate().context("--summary-sentences")?;
-        let encoder = crate::models::e5::E5Encoder::load_with(&a.encoder, a.summary_precision).context("loading the E5 encoder for summaries")?;
+        let encoder = crate::models::e5::E5Encoder::load_with(&a.encoder, a.summary_precision)
+            .context("loading the E5 encoder for summaries")?;
         let (translator, why) = crate::translate::choose(a.translator, a.marian_model.as_deref())?;
         if translator.is_none() && !a.quiet {
             eprintln!("vigie: warning: no translator ({why}); summary.en will be null");
@@ -131,6 +133,9 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
     let summary = pipeline::run(&opts, &annotator, &stop)?;
     if !a.quiet {
         eprint!("{}", crate::report::format_summary(&summary));
+        for line in crate::report::precision_lines(annotator.info()) {
+            eprintln!("{line}");
+        }
     }
     if let (Some(html), Some(out), false) = (&a.html, &a.output, summary.interrupted) {
         crate::export::export(out, crate::export::Format::Html, html).context("writing the HTML report")?;

@@ -50,6 +50,21 @@ pub fn run(_a: DoctorArgs) -> anyhow::Result<i32> {
             println!("libtorch: FAILED: {e}")
         }
     }
+    {
+        use crate::models::{cpu, int8};
+        println!("cpu: {} | {}", cpu::model_name(), cpu::flags().join(" "));
+        let path = cpu::int8_path();
+        let forced = std::env::var("FBGEMM_ENABLE_INSTRUCTIONS")
+            .map(|v| format!(" (FBGEMM_ENABLE_INSTRUCTIONS={v}; hardware: {})", cpu::hardware_int8_path()))
+            .unwrap_or_default();
+        println!("int8: fbgemm path {path}{forced}");
+        for (name, role) in [("NER encoder", int8::EncoderRole::Ner), ("summary encoder", int8::EncoderRole::Summary)] {
+            match int8::Precision::Auto.resolve(role) {
+                Ok(r) => println!("precision: {name}: {} ({})", r.precision, r.reason),
+                Err(e) => println!("precision: {name}: {e}"),
+            }
+        }
+    }
     match Lexicon::builtin() {
         Ok(l) => println!("lexicons: ok ({} entries, fingerprint {})", l.len(), l.fingerprint()),
         Err(e) => {

@@ -48,8 +48,8 @@ pub struct SummArgs {
     /// Sentence length that fits best, in words (default 35).
     #[arg(long, value_name = "N")]
     pub target_words: Option<usize>,
-    /// Precision of the E5 encoder (as annotate --summary-precision): fp32 or int8.
-    #[arg(long, value_enum, default_value = "fp32", value_name = "P")]
+    /// Precision of the E5 encoder (as annotate --summary-precision): auto, fp32 or int8.
+    #[arg(long, value_enum, default_value = "auto", value_name = "P")]
     pub precision: crate::models::int8::Precision,
 }
 
@@ -118,8 +118,8 @@ pub struct NerArgs {
     /// Base encoder folder for --model (default: named in the model's ner_config.json).
     #[arg(long, value_name = "DIR", requires = "model")]
     pub base: Option<PathBuf>,
-    /// Precision of the --model encoder (as annotate --ner-precision): int8 or fp32.
-    #[arg(long, value_enum, default_value = "int8", value_name = "P", requires = "model")]
+    /// Precision of the --model encoder (as annotate --ner-precision): auto, int8 or fp32.
+    #[arg(long, value_enum, default_value = "auto", value_name = "P", requires = "model")]
     pub precision: crate::ner::model::Precision,
     /// With --model or --pipeline: also write the predictions here (CoNLL or JSONL, as the gold).
     #[arg(long, value_name = "FILE")]
@@ -150,7 +150,8 @@ fn pipeline_predictions(a: &NerArgs, gold_text: &str) -> anyhow::Result<String> 
     let annotator = crate::pipeline::annotator_with_model(None, a.model.as_deref(), a.base.as_deref(), a.precision)?;
     let mut docs = Vec::new();
     for (i, line) in gold_text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| anyhow::anyhow!("gold line {}: {e}", i + 1))?;
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| anyhow::anyhow!("gold line {}: {e}", i + 1))?;
         let text = v["text"].as_str().ok_or_else(|| anyhow::anyhow!("gold line {}: no text", i + 1))?;
         let id = match &v["id"] {
             serde_json::Value::String(s) => s.clone(),
@@ -313,7 +314,10 @@ fn mt_run(a: MtArgs) -> anyhow::Result<i32> {
 }
 
 /// Marian with its decoding counters summed over calls (`eval mt` prints tokens/s).
-struct CountingMarian(crate::translate::marian::MarianTranslator, std::sync::Mutex<crate::translate::marian::DecodeStats>);
+struct CountingMarian(
+    crate::translate::marian::MarianTranslator,
+    std::sync::Mutex<crate::translate::marian::DecodeStats>,
+);
 
 impl crate::translate::Translator for CountingMarian {
     fn id(&self) -> &str {
@@ -397,7 +401,7 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
         secs,
         records.len() as f64 / secs.max(1e-9),
         a.model.display(),
-        a.precision.as_str(),
+        format!("{} [{}]", encoder.precision(), encoder.precision_info().reason),
         cfg.k,
         cfg.centrality_weight,
         cfg.position_weight,
@@ -449,10 +453,13 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
             } else {
                 predict::predict_conll(&tagger, &text)?
             };
+            let pi = tagger.model().precision_info();
             println!(
-                "model: {} ({}) | load {:.1}s | {} words in {:.1}s = {:.0} words/s ({} threads)",
+                "model: {} ({}) [{}; fbgemm int8 path {}] | load {:.1}s | {} words in {:.1}s = {:.0} words/s ({} threads)",
                 dir.display(),
-                a.precision.as_str(),
+                pi.precision,
+                pi.reason,
+                pi.int8_path,
                 load,
                 p.words,
                 p.seconds,

@@ -56,8 +56,10 @@ pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
                     added.push(s);
                 }
             } else if extends_names(text, &s, acc[over.clone()].iter()) {
-                let canonical =
-                    acc[over.clone()].iter().max_by_key(|a| a.end_byte - a.start_byte).and_then(|a| a.canonical.clone());
+                let canonical = acc[over.clone()]
+                    .iter()
+                    .max_by_key(|a| a.end_byte - a.start_byte)
+                    .and_then(|a| a.canonical.clone());
                 over.for_each(|k| removed[k] = true);
                 added.push(Span { canonical, ..s });
             }
@@ -76,12 +78,60 @@ pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
 /// Words (lower case, whole words) that only military or armed-violence news uses; sport
 /// (« frappe », « tir », « attaquant »), floods (« morts ») or mining texts share none of them.
 const MILITARY_CUES: &[&str] = &[
-    "soldat", "soldats", "militaire", "militaires", "jihadiste", "jihadistes", "djihadiste", "djihadistes",
-    "rebelle", "rebelles", "insurgés", "insurgé", "embuscade", "embuscades", "combats", "combattants", "combattant",
-    "bombardement", "bombardements", "bombardé", "bombardée", "bombardés", "assaut", "miliciens", "milicien",
-    "guerre", "otages", "terroristes", "terroriste", "armée", "armées", "armés", "armé", "frappes", "offensive",
-    "front", "troupes", "casernes", "caserne", "garnison", "convoi", "drones", "missiles", "obus", "artillerie",
-    "mortiers", "roquettes", "cessez-le-feu", "belligérants", "paramilitaires", "gangs", "gang", "milice", "milices",
+    "soldat",
+    "soldats",
+    "militaire",
+    "militaires",
+    "jihadiste",
+    "jihadistes",
+    "djihadiste",
+    "djihadistes",
+    "rebelle",
+    "rebelles",
+    "insurgés",
+    "insurgé",
+    "embuscade",
+    "embuscades",
+    "combats",
+    "combattants",
+    "combattant",
+    "bombardement",
+    "bombardements",
+    "bombardé",
+    "bombardée",
+    "bombardés",
+    "assaut",
+    "miliciens",
+    "milicien",
+    "guerre",
+    "otages",
+    "terroristes",
+    "terroriste",
+    "armée",
+    "armées",
+    "armés",
+    "armé",
+    "frappes",
+    "offensive",
+    "front",
+    "troupes",
+    "casernes",
+    "caserne",
+    "garnison",
+    "convoi",
+    "drones",
+    "missiles",
+    "obus",
+    "artillerie",
+    "mortiers",
+    "roquettes",
+    "cessez-le-feu",
+    "belligérants",
+    "paramilitaires",
+    "gangs",
+    "gang",
+    "milice",
+    "milices",
 ];
 
 /// Texts shorter than this (in words) are not topic-checked.
@@ -104,10 +154,8 @@ fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
         return spans;
     }
     let lower = text.to_lowercase();
-    let mut cues: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .filter(|w| MILITARY_CUES.contains(w))
-        .collect();
+    let mut cues: Vec<&str> =
+        lower.split(|c: char| !(c.is_alphanumeric() || c == '-')).filter(|w| MILITARY_CUES.contains(w)).collect();
     cues.sort_unstable();
     cues.dedup();
     // the generic weapon words themselves do not count as cues for their own document
@@ -125,9 +173,11 @@ fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
 
 /// Lower-case heads a model ARMED_GROUP span may start with (« armée fédérale », « forces
 /// russes », « marine russe »); any other lower-case start is not a name.
-const LOWERCASE_GROUP_HEADS: &[&str] = &["armée", "armées", "forces", "force", "marine", "gendarmerie", "garde", "police"];
+const LOWERCASE_GROUP_HEADS: &[&str] =
+    &["armée", "armées", "forces", "force", "marine", "gendarmerie", "garde", "police"];
 /// Capitalised single words that are not armed groups on their own.
-const NOT_GROUPS_ALONE: &[&str] = &["État", "États", "Etat", "Fédération", "Gouvernement", "Assemblée", "République", "Conseil", "Ministère"];
+const NOT_GROUPS_ALONE: &[&str] =
+    &["État", "États", "Etat", "Fédération", "Gouvernement", "Assemblée", "République", "Conseil", "Ministère"];
 
 /// A span of a later tagger (the model) that no lexicon span supports: ARMED_GROUP must be a
 /// name (capitalised, not a lone generic word) or a lower-case army/forces phrase not used as an
@@ -199,17 +249,53 @@ fn merge_weapon_systems(text: &str, spans: Vec<Span>) -> Vec<Span> {
 
 /// Leading nouns cut from LOCATION spans (followed by de/du/des/d'/de la).
 const PLACE_HEADS: &[&str] = &[
-    "état", "états", "région", "régions", "province", "bande", "forêt", "barrage", "parc", "parc national",
-    "préfecture", "cercle", "département", "commune", "district", "comté", "oblast", "gouvernorat", "wilaya",
-    "territoire", "ville", "village", "camp", "vallée", "plaine", "localité", "quartier", "zone",
+    "état",
+    "états",
+    "région",
+    "régions",
+    "province",
+    "bande",
+    "forêt",
+    "barrage",
+    "parc",
+    "parc national",
+    "préfecture",
+    "cercle",
+    "département",
+    "commune",
+    "district",
+    "comté",
+    "oblast",
+    "gouvernorat",
+    "wilaya",
+    "territoire",
+    "ville",
+    "village",
+    "camp",
+    "vallée",
+    "plaine",
+    "localité",
+    "quartier",
+    "zone",
 ];
 const LINKS: &[&str] = &["de la ", "de l'", "de l’", "du ", "des ", "de ", "d'", "d’"];
 /// Leading lower-case nouns cut from ARMED_GROUP spans before a name.
 const GROUP_HEADS: &[&str] = &[
-    "branche armée du ", "branche armée de ", "branche armée des ", "milices ", "milice ", "unité ", "bataillon ",
-    "opération ", "groupe ", "brigade ", "faction ", "mouvement ",
+    "branche armée du ",
+    "branche armée de ",
+    "branche armée des ",
+    "milices ",
+    "milice ",
+    "unité ",
+    "bataillon ",
+    "opération ",
+    "groupe ",
+    "brigade ",
+    "faction ",
+    "mouvement ",
 ];
-const NATIONALITY_ENDINGS: &[&str] = &["ien", "ienne", "ais", "aise", "ain", "aine", "ois", "oise", "ite", "an", "ane", "in", "ine"];
+const NATIONALITY_ENDINGS: &[&str] =
+    &["ien", "ienne", "ais", "aise", "ain", "aine", "ois", "oise", "ite", "an", "ane", "in", "ine"];
 
 fn trim(text: &str, mut s: Span) -> Option<Span> {
     let surface = &text[s.start_byte..s.end_byte];
@@ -373,13 +459,7 @@ mod tests {
             label,
             score: 0.9,
             source,
-            canonical: id.map(|i| Canonical {
-                id: i.into(),
-                name: i.into(),
-                name_en: None,
-                kind: None,
-                country: None,
-            }),
+            canonical: id.map(|i| Canonical { id: i.into(), name: i.into(), name_en: None, kind: None, country: None }),
         }
     }
 
@@ -393,7 +473,10 @@ mod tests {
     #[test]
     fn lexicon_wins_conflicts_model_extends_names() {
         let t = "Les Maï-Maï Kifuafua et la branche armée du Hamas.";
-        let lex = vec![span(t, "Maï-Maï", Label::ArmedGroup, Source::Lexicon, Some("ag:mai-mai")), span(t, "Hamas", Label::ArmedGroup, Source::Lexicon, Some("ag:hamas"))];
+        let lex = vec![
+            span(t, "Maï-Maï", Label::ArmedGroup, Source::Lexicon, Some("ag:mai-mai")),
+            span(t, "Hamas", Label::ArmedGroup, Source::Lexicon, Some("ag:hamas")),
+        ];
         let model = vec![
             span(t, "Maï-Maï Kifuafua", Label::ArmedGroup, Source::Model, None),
             span(t, "branche armée du Hamas", Label::ArmedGroup, Source::Model, None),
@@ -443,7 +526,11 @@ mod tests {
         let out = combine(t, vec![lex, model]);
         let got = show(t, &out);
         assert_eq!(got.iter().filter(|g| g.0 == "FLA" && g.2.as_deref() == Some("ag:fla")).count(), 2, "{got:?}");
-        assert_eq!(got.iter().filter(|g| g.0 == "CRP" && g.1 == Label::ArmedGroup && g.2.is_none()).count(), 2, "{got:?}");
+        assert_eq!(
+            got.iter().filter(|g| g.0 == "CRP" && g.1 == Label::ArmedGroup && g.2.is_none()).count(),
+            2,
+            "{got:?}"
+        );
         assert!(out.iter().filter(|s| s.source == Source::Document).count() >= 3);
         // sorted and non-overlapping
         assert!(out.windows(2).all(|w| w[0].end_byte <= w[1].start_byte));

@@ -185,7 +185,9 @@ pub fn parse_label_map(s: &str) -> Result<Vec<(String, String)>, String> {
     s.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|p| match p.split_once('=') {
-            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => Ok((normalize_label(a), normalize_label(b))),
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                Ok((normalize_label(a), normalize_label(b)))
+            }
             _ => Err(format!("expected FROM=TO, got {p:?}")),
         })
         .collect()
@@ -218,7 +220,10 @@ pub fn jsonl_doc_ranges(text: &str) -> Result<Vec<std::ops::Range<usize>>, (usiz
 }
 
 /// Recall per label over a subset of the gold spans: label → (found, total).
-pub fn subset_recall<'a>(subset: impl IntoIterator<Item = &'a Span>, pred: &Annotations) -> BTreeMap<String, (usize, usize)> {
+pub fn subset_recall<'a>(
+    subset: impl IntoIterator<Item = &'a Span>,
+    pred: &Annotations,
+) -> BTreeMap<String, (usize, usize)> {
     let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for s in subset {
         let e = out.entry(s.2.clone()).or_default();
@@ -232,8 +237,7 @@ pub fn subset_recall<'a>(subset: impl IntoIterator<Item = &'a Span>, pred: &Anno
 
 /// One line per label and `all`: `LABEL found/total (recall)`.
 pub fn recall_line(r: &BTreeMap<String, (usize, usize)>) -> String {
-    let mut parts: Vec<String> =
-        r.iter().map(|(l, (f, t))| format!("{l} {f}/{t} ({:.3})", ratio(*f, *t))).collect();
+    let mut parts: Vec<String> = r.iter().map(|(l, (f, t))| format!("{l} {f}/{t} ({:.3})", ratio(*f, *t))).collect();
     let (f, t) = r.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     parts.push(format!("all {f}/{t} ({:.3})", ratio(f, t)));
     parts.join(", ")
@@ -340,7 +344,8 @@ mod tests {
         let m = parse_label_map("ARMED_GROUP=ORG, WEAPON=misc").unwrap();
         assert_eq!(m, vec![("ARMED_GROUP".into(), "ORG".into()), ("WEAPON".into(), "MISC".into())]);
         assert!(parse_label_map("ORG").is_err());
-        let a = read_jsonl(r#"{"id":1,"text":"Le FLA tire.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}"#).unwrap();
+        let a = read_jsonl(r#"{"id":1,"text":"Le FLA tire.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}"#)
+            .unwrap();
         assert!(map_labels(a, &m).spans.contains(&(2, 5, "ORG".to_string())));
     }
 
@@ -355,8 +360,10 @@ mod tests {
             assert!(gold.spans.contains(s), "{s:?}");
         }
         assert_eq!(sur[2].1, "Bui Warriors");
-        let pred = read_jsonl(r#"{"id":1,"text":"Le FLA à Kidal.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}
-{"id":2,"text":"Les Bui Warriors.","entities":[]}"#)
+        let pred = read_jsonl(
+            r#"{"id":1,"text":"Le FLA à Kidal.","entities":[{"start":3,"end":6,"label":"ARMED_GROUP"}]}
+{"id":2,"text":"Les Bui Warriors.","entities":[]}"#,
+        )
         .unwrap();
         let r = subset_recall(sur.iter().map(|x| &x.0), &pred);
         assert_eq!(r["ARMED_GROUP"], (1, 2));

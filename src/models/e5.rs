@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::int8::{silence_stderr, Int8Encoder, Precision};
+use super::int8::{silence_stderr, EncoderRole, Int8Encoder, Precision, Resolved};
 use crate::ner::model::read_dims;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
@@ -38,7 +38,7 @@ enum Net {
 
 pub struct E5Encoder {
     net: Net,
-    precision: Precision,
+    precision: Resolved,
     tokenizer: Tokenizer,
     unk: u32,
     pad: u32,
@@ -53,7 +53,11 @@ impl E5Encoder {
     }
 
     /// [`E5Encoder::load`] at a chosen precision ([`Precision::Int8`]: int8 projections).
+    /// [`Precision::Auto`] is resolved for this CPU ([`Precision::resolve`]).
     pub fn load_with(dir: &Path, precision: Precision) -> Result<E5Encoder, E5Error> {
+        let precision = precision
+            .resolve(EncoderRole::Summary)
+            .map_err(|e| E5Error::Load { path: dir.to_path_buf(), msg: e.to_string() })?;
         let file = |name: &str| -> Result<PathBuf, E5Error> {
             let p = dir.join(name);
             if p.is_file() {
@@ -74,8 +78,8 @@ impl E5Encoder {
         let model = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
         vs.load(&weights).map_err(|e| E5Error::Load { path: weights.clone(), msg: e.to_string() })?;
         vs.freeze();
-        let net = match precision {
-            Precision::Fp32 => Net::Fp32 { model, _vs: vs },
+        let net = match precision.precision {
+            Precision::Fp32 | Precision::Auto => Net::Fp32 { model, _vs: vs },
             Precision::Int8 => {
                 let load_err = |msg: String| E5Error::Load { path: config_path.clone(), msg };
                 let dims = read_dims(&extra).map_err(load_err)?;
@@ -92,9 +96,14 @@ impl E5Encoder {
         Ok(E5Encoder { net, precision, tokenizer, unk, pad, max_tokens })
     }
 
-    /// The precision the encoder runs at.
+    /// The precision the encoder runs at (`Fp32` or `Int8`).
     pub fn precision(&self) -> Precision {
-        self.precision
+        self.precision.precision
+    }
+
+    /// The precision with the reason it was chosen and the CPU's int8 path.
+    pub fn precision_info(&self) -> &Resolved {
+        &self.precision
     }
 
     /// Token ids as the encoder sees them: `<s> … </s>`, truncated to the maximum length.

@@ -11,38 +11,139 @@
 //! about the same speed).
 //!
 //! Weights are quantised symmetrically **per output row**: fbgemm's kernel takes one scale per
-//! matrix, so each row is divided by its own scale before quantisation (every row then spans
-//! the full int8 range under a common scale of 1) and the rows' scales are applied to the
-//! kernel's output, with the bias folded in. Embeddings, layer norms, attention and the head
-//! stay f32.
+//! matrix, so each row is divided by its own scale before quantisation (the rows then share a
+//! common scale of 1) and the rows' scales are applied to the kernel's output, with the bias
+//! folded in. Embeddings, layer norms, attention and the head stay f32.
+//!
+//! **The same integers on every CPU.** fbgemm picks its kernel at run time ([`super::cpu`]).
+//! On AVX-512 VNNI, `vpdpbusd` adds u8·i8 products in int32. On AVX2 and on AVX-512 without
+//! VNNI, `vpmaddubsw` first adds each pair of neighbouring products (input columns k and k+1)
+//! in **saturating int16**: with 8-bit weights 255·127·2 = 64,770 overflows it, and such
+//! machines gave different (worse) results — the E5 test's nearest neighbours fell from 53/57
+//! to 46/57. So a row's scale is set by its largest *pair* `|w_k| + |w_k+1|` (≤ 128 steps after
+//! rounding, [`PAIR_BOUND`]) rather than its largest weight: no pair sum can saturate
+//! (255·128 = 32,640 < 32,767), every path computes exact integer sums, and the outputs are the
+//! same on VNNI, AVX-512 and AVX2 (`tests/e5_import.rs`, `tests/ner_model.rs`, BENCHMARKS.md
+//! "int8 per CPU path"). The step is at most that of 7-bit weights and usually close to 8-bit's,
+//! since a large weight rarely sits next to another.
 //!
 //! Built from an f32 `BertModel`'s variables (after the NER model's adapters are merged), so it
 //! computes what that model computes up to quantisation error; `tests/ner_model.rs` checks the
 //! NER tags agree and `tests/e5_import.rs` the E5 sentence embeddings.
 
+use super::cpu::{self, Int8Path};
 use crate::ner::model::{Dims, TARGETS};
 use std::collections::HashMap;
 use tch::{Kind, Tensor};
 
 /// Numeric precision of a BERT encoder's projections at inference (the NER model and the
-/// summaries' E5 encoder).
+/// summaries' E5 encoder), as asked for; [`Precision::resolve`] turns [`Precision::Auto`] into
+/// the precision that runs on this CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
+    /// int8 where this CPU's int8 path is measurably faster than fp32 at the same quality,
+    /// fp32 elsewhere (see [`Precision::resolve`]).
+    #[default]
+    Auto,
     /// f32 everywhere: rust-bert's `BertModel`.
     Fp32,
     /// int8 weights and dynamically quantised activations (fbgemm) in every projection, the
     /// feed-forward output's input split in two ranges; embeddings, norms, attention and head
-    /// stay f32. See the module docs.
-    #[default]
+    /// stay f32. See the module docs. Needs AVX2 and FMA.
     Int8,
 }
 
 impl Precision {
     pub fn as_str(&self) -> &'static str {
         match self {
+            Precision::Auto => "auto",
             Precision::Fp32 => "fp32",
             Precision::Int8 => "int8",
+        }
+    }
+
+    /// The precision that runs here for `role`, and why: an explicit `Fp32`/`Int8` is kept
+    /// (`Int8` is an error on a CPU fbgemm cannot run on); `Auto` is decided by
+    /// [`auto_choice`] from fbgemm's int8 path on this CPU ([`cpu::int8_path`]).
+    pub fn resolve(self, role: EncoderRole) -> Result<Resolved, PrecisionError> {
+        let path = cpu::int8_path();
+        match self {
+            Precision::Fp32 => Ok(Resolved { precision: Precision::Fp32, reason: "asked for".into(), int8_path: path }),
+            Precision::Int8 if path == Int8Path::Unsupported => Err(PrecisionError::Int8Unsupported),
+            Precision::Int8 => Ok(Resolved {
+                precision: Precision::Int8,
+                reason: format!("asked for (fbgemm {path} path)"),
+                int8_path: path,
+            }),
+            Precision::Auto => {
+                let (precision, reason) = auto_choice(role, path);
+                Ok(Resolved { precision, reason: format!("auto: {reason}"), int8_path: path })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = PrecisionError;
+    fn from_str(s: &str) -> Result<Precision, PrecisionError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Precision::Auto),
+            "fp32" => Ok(Precision::Fp32),
+            "int8" => Ok(Precision::Int8),
+            _ => Err(PrecisionError::Unknown(s.to_string())),
+        }
+    }
+}
+
+/// Why a precision cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PrecisionError {
+    #[error("unknown precision {0:?} (expected auto, fp32 or int8)")]
+    Unknown(String),
+    #[error("int8 needs fbgemm, which needs a CPU with AVX2 and FMA; this one has neither (use fp32 or auto)")]
+    Int8Unsupported,
+}
+
+/// Which encoder a precision is chosen for (their measured int8 trade-offs differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderRole {
+    /// The NER model's encoder.
+    Ner,
+    /// The summaries' E5 sentence encoder.
+    Summary,
+}
+
+/// A precision decided for this machine.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Resolved {
+    /// `Fp32` or `Int8`, never `Auto`.
+    pub precision: Precision,
+    /// Why, in words (for reports, `pipeline.models` and `vigie doctor`).
+    pub reason: String,
+    /// fbgemm's int8 path on this machine.
+    pub int8_path: Int8Path,
+}
+
+/// [`Precision::Auto`]'s rule, from measurements on each fbgemm path (BENCHMARKS.md, "int8 per
+/// CPU path"): int8 only where it is faster than fp32 at the same quality.
+pub fn auto_choice(role: EncoderRole, path: Int8Path) -> (Precision, &'static str) {
+    match (role, path) {
+        (_, Int8Path::Unsupported) => (Precision::Fp32, "fbgemm cannot run int8 on this CPU (no AVX2/FMA)"),
+        (EncoderRole::Ner, Int8Path::Avx512Vnni) => {
+            (Precision::Int8, "int8 on fbgemm's AVX-512 VNNI path: about 3x fp32's speed at the same F1")
+        }
+        (EncoderRole::Ner, _) => {
+            (Precision::Fp32, "int8 is no faster than fp32 without AVX-512 VNNI (fbgemm avx2/avx512 paths)")
+        }
+        (EncoderRole::Summary, _) => {
+            (Precision::Fp32, "int8 summaries scored lower ROUGE-1 than fp32 on the development set")
         }
     }
 }
@@ -50,6 +151,11 @@ impl Precision {
 /// Where the feed-forward output's input is split (see the module docs); 0.5, 1 and 4 gave the
 /// same agreement on the conflict dev paragraphs.
 pub const SPLIT_AT: f64 = 1.0;
+
+/// Bound on `|w_k| + |w_k+1|` before rounding, in int8 steps: after rounding a pair sums to at
+/// most 128, and 255 × 128 = 32,640 fits the int16 that fbgemm's `vpmaddubsw` kernels add a
+/// pair of products in (module docs).
+pub const PAIR_BOUND: f64 = 127.0;
 
 /// One projection `y = x·Wᵀ + b` with int8 weights.
 struct QLinear {
@@ -71,7 +177,20 @@ impl QLinear {
             return Err(format!("bias shape {:?} for weight [{out_f}, {in_f}]", b.size()));
         }
         let w = w.to_kind(Kind::Float).contiguous();
-        let row_scale = w.abs().amax([1], false).clamp_min(1e-12) / 127.0;
+        // per-row scale such that no two neighbouring weights of a row (k, k+1 for even k) sum
+        // to more than 128 in magnitude after rounding: fbgemm's AVX2/AVX-512 kernels add such
+        // pairs of u8·i8 products in saturating int16 (`vpmaddubsw`), so 255·128 = 32,640 never
+        // saturates and every path computes the same exact integer sums (module docs)
+        let abs = w.abs();
+        // an odd width has a last unpaired column: it pairs with a zero
+        let abs = if in_f % 2 == 1 {
+            Tensor::cat(&[abs, Tensor::zeros([out_f, 1], (Kind::Float, w.device()))], 1)
+        } else {
+            abs
+        };
+        let pair_max =
+            abs.view([out_f, (in_f + 1) / 2, 2]).sum_dim_intlist(&[2i64][..], false, Kind::Float).amax([1], false);
+        let row_scale = pair_max.clamp_min(1e-12) / PAIR_BOUND;
         let q = (&w / row_scale.unsqueeze(1)).round().clamp(-127.0, 127.0).to_kind(Kind::Int8).contiguous();
         let col_offsets = q.to_kind(Kind::Int).sum_dim_intlist(&[1i64][..], false, Kind::Int).contiguous();
         let packed = q.f_fbgemm_pack_quantized_matrix().map_err(|e| format!("fbgemm pack: {e}"))?;
@@ -145,11 +264,13 @@ impl Int8Encoder {
         for i in 0..dims.layers {
             let p = |s: &str| format!("encoder.layer.{i}.{s}");
             let cat = |suffix: &str| -> Result<Tensor, String> {
-                let parts = TARGETS[..3].iter().map(|t| get(&format!("{}.{suffix}", p(t)))).collect::<Result<Vec<_>, _>>()?;
+                let parts =
+                    TARGETS[..3].iter().map(|t| get(&format!("{}.{suffix}", p(t)))).collect::<Result<Vec<_>, _>>()?;
                 Ok(Tensor::cat(&parts, 0))
             };
             layers.push(Layer {
-                qkv: QLinear::new(&cat("weight")?, &cat("bias")?).map_err(|e| format!("{}: {e}", p("attention.self")))?,
+                qkv: QLinear::new(&cat("weight")?, &cat("bias")?)
+                    .map_err(|e| format!("{}: {e}", p("attention.self")))?,
                 o: lin(&p(TARGETS[3]))?,
                 ln1: norm(&p("attention.output.LayerNorm"))?,
                 inter: lin(&p(TARGETS[4]))?,

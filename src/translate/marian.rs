@@ -138,8 +138,8 @@ impl MarianTranslator {
         }
         let weights = weights_path(dir)
             .ok_or_else(|| unavailable(dir, format!("no weights ({} or {})", WEIGHT_FILES[0], WEIGHT_FILES[1])))?;
-        let config_text =
-            std::fs::read_to_string(dir.join("config.json")).map_err(|e| unavailable(dir, format!("config.json: {e}")))?;
+        let config_text = std::fs::read_to_string(dir.join("config.json"))
+            .map_err(|e| unavailable(dir, format!("config.json: {e}")))?;
         let check: ConfigCheck =
             serde_json::from_str(&config_text).map_err(|e| unavailable(dir, format!("config.json: {e}")))?;
         // The full rust-bert structure too, so that its own reading cannot panic later.

@@ -49,7 +49,16 @@ pub struct FixtureSpec {
 
 impl Default for FixtureSpec {
     fn default() -> Self {
-        FixtureSpec { d_model: 32, layers: 2, heads: 4, ffn_dim: 64, max_positions: 128, max_pieces: 400, seed: 42, safetensors: false }
+        FixtureSpec {
+            d_model: 32,
+            layers: 2,
+            heads: 4,
+            ffn_dim: 64,
+            max_positions: 128,
+            max_pieces: 400,
+            seed: 42,
+            safetensors: false,
+        }
     }
 }
 
@@ -173,8 +182,7 @@ fn write(path: PathBuf, bytes: &[u8]) -> Result<(), FixtureError> {
 
 /// Writes a complete Marian folder into `dir` (created; existing fixture files replaced).
 pub fn build(dir: &Path, text: &str, spec: &FixtureSpec) -> Result<FixtureReport, FixtureError> {
-    if spec.d_model <= 0 || spec.heads <= 0 || spec.d_model % spec.heads != 0 || spec.layers <= 0 || spec.ffn_dim <= 0
-    {
+    if spec.d_model <= 0 || spec.heads <= 0 || spec.d_model % spec.heads != 0 || spec.layers <= 0 || spec.ffn_dim <= 0 {
         return Err(FixtureError::Spec(format!("{spec:?}: d_model must be a positive multiple of heads")));
     }
     if spec.max_positions < 8 || spec.d_model % 2 != 0 {

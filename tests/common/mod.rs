@@ -91,3 +91,16 @@ pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
     std::fs::write(&p, content).unwrap();
     p
 }
+
+/// Whether fbgemm can run int8 on this CPU (AVX2 + FMA); prints why a test is skipped if not.
+pub fn int8_available() -> bool {
+    let path = vigie::models::cpu::int8_path();
+    if path == vigie::models::cpu::Int8Path::Unsupported {
+        eprintln!(
+            "SKIP: int8 needs AVX2 and FMA (fbgemm); this CPU has neither: {}",
+            vigie::models::cpu::summary_line()
+        );
+        return false;
+    }
+    true
+}

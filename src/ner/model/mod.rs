@@ -20,9 +20,9 @@ pub mod train;
 mod windows;
 mod words;
 
+pub use crate::models::int8::Precision;
 pub use data::{read_conll_sentences, Sentence, WordTokenizer};
 pub use net::{read_dims, Dims, LoraSpec, TrainMode, TARGETS};
-pub use crate::models::int8::Precision;
 pub use tagger::{InferenceStats, ModelTagger, NerModel, WordPrediction};
 pub use tags::{TagId, TagSet, WordSpan};
 pub use windows::{best_reads, windows, Specials, Window};
@@ -56,6 +56,8 @@ pub enum ModelError {
     Torch(#[from] tch::TchError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("precision: {0}")]
+    Precision(#[from] crate::models::int8::PrecisionError),
 }
 
 impl ModelError {

@@ -68,17 +68,70 @@ pub fn is_held_out(id: &str, every: u64) -> bool {
 
 /// Words (lowercase, accents kept) that make an ORG span a military body.
 const MILITARY_HEADS: &[&str] = &[
-    "armée", "armées", "army", "forces", "force", "brigade", "brigades", "régiment", "division", "bataillon",
-    "légion", "milice", "milices", "garde", "corps", "escadron", "escadrille", "flotte", "flottille", "marine",
-    "navy", "wehrmacht", "luftwaffe", "kriegsmarine", "reichswehr", "waffen-ss", "tsahal", "gendarmerie",
-    "commando", "commandos", "guérilla", "maquis", "spetsnaz", "légionnaires", "airborne", "infanterie",
-    "cavalerie", "artillerie", "panzer", "panzerdivision", "luftflotte",
+    "armée",
+    "armées",
+    "army",
+    "forces",
+    "force",
+    "brigade",
+    "brigades",
+    "régiment",
+    "division",
+    "bataillon",
+    "légion",
+    "milice",
+    "milices",
+    "garde",
+    "corps",
+    "escadron",
+    "escadrille",
+    "flotte",
+    "flottille",
+    "marine",
+    "navy",
+    "wehrmacht",
+    "luftwaffe",
+    "kriegsmarine",
+    "reichswehr",
+    "waffen-ss",
+    "tsahal",
+    "gendarmerie",
+    "commando",
+    "commandos",
+    "guérilla",
+    "maquis",
+    "spetsnaz",
+    "légionnaires",
+    "airborne",
+    "infanterie",
+    "cavalerie",
+    "artillerie",
+    "panzer",
+    "panzerdivision",
+    "luftflotte",
 ];
 
 /// ORG spans with these words are not military (« Forces vives », « Force ouvrière »…).
 const NOT_MILITARY: &[&str] = &[
-    "ouvrière", "vives", "démocratiques", "politique", "politiques", "nouvelles", "progrès", "parti", "union",
-    "football", "club", "rugby", "fc", "sporting", "ballet", "musée", "salut", "jeunesse", "syndicat",
+    "ouvrière",
+    "vives",
+    "démocratiques",
+    "politique",
+    "politiques",
+    "nouvelles",
+    "progrès",
+    "parti",
+    "union",
+    "football",
+    "club",
+    "rugby",
+    "fc",
+    "sporting",
+    "ballet",
+    "musée",
+    "salut",
+    "jeunesse",
+    "syndicat",
 ];
 
 fn is_military_org(words: &[String]) -> bool {
@@ -137,12 +190,12 @@ pub fn relabel_sentence(
         })?;
     let mut out: Vec<WordSpanL> = Vec::new();
     for &(s, e, label) in spans {
-        let overlapping: Vec<&(usize, usize, Label)> =
-            matches.iter().filter(|m| m.0 < e && m.1 > s).collect();
+        let overlapping: Vec<&(usize, usize, Label)> = matches.iter().filter(|m| m.0 < e && m.1 > s).collect();
         let new = match label {
             Label::Org | Label::Person | Label::Location | Label::Misc
                 if overlapping.iter().any(|m| m.2 == Label::ArmedGroup && m.0 >= s && m.1 <= e)
-                    && (label == Label::Org || overlapping.iter().any(|m| m.2 == Label::ArmedGroup && (m.0, m.1) == (s, e))) =>
+                    && (label == Label::Org
+                        || overlapping.iter().any(|m| m.2 == Label::ArmedGroup && (m.0, m.1) == (s, e))) =>
             {
                 stats.relabelled_armed_group += 1;
                 Label::ArmedGroup
@@ -282,7 +335,11 @@ pub fn jsonl_to_conll(jsonl: &str) -> Result<(String, usize), String> {
         let byte = |c: usize| crate::text::offsets::byte_offset(&p.text, c);
         let mut ents: Vec<(usize, usize, Label)> = Vec::new();
         for e in &p.entities {
-            ents.push((byte(e.start), byte(e.end), e.label.parse::<Label>().map_err(|m| format!("line {}: {m}", i + 1))?));
+            ents.push((
+                byte(e.start),
+                byte(e.end),
+                e.label.parse::<Label>().map_err(|m| format!("line {}: {m}", i + 1))?,
+            ));
         }
         let mut used: HashSet<usize> = HashSet::new();
         for sent in crate::text::segment::segment(&p.text) {
@@ -379,12 +436,48 @@ const SYLLABLES: &[&str] = &[
 ];
 
 const FIRST_NAMES: &[&str] = &[
-    "Amadou", "Moussa", "Ibrahim", "Oumar", "Fatoumata", "Jean-Pierre", "Olena", "Dmytro", "Ahmed", "Youssef",
-    "Mariam", "Joseph", "Emmanuel", "Abdelkader", "Hassan", "Aïcha", "Pierre", "Kofi", "Salif", "Iryna",
+    "Amadou",
+    "Moussa",
+    "Ibrahim",
+    "Oumar",
+    "Fatoumata",
+    "Jean-Pierre",
+    "Olena",
+    "Dmytro",
+    "Ahmed",
+    "Youssef",
+    "Mariam",
+    "Joseph",
+    "Emmanuel",
+    "Abdelkader",
+    "Hassan",
+    "Aïcha",
+    "Pierre",
+    "Kofi",
+    "Salif",
+    "Iryna",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Traoré", "Diallo", "Koné", "Bakari", "Mukendi", "Kovalenko", "Haddad", "Al-Masri", "Ouedraogo", "Tshibanda",
-    "Mahamat", "Kamara", "Shevchenko", "Nkurunziza", "Cissé", "Ag Ghaly", "Lumbala", "Abdallah", "Sawadogo", "Moreau",
+    "Traoré",
+    "Diallo",
+    "Koné",
+    "Bakari",
+    "Mukendi",
+    "Kovalenko",
+    "Haddad",
+    "Al-Masri",
+    "Ouedraogo",
+    "Tshibanda",
+    "Mahamat",
+    "Kamara",
+    "Shevchenko",
+    "Nkurunziza",
+    "Cissé",
+    "Ag Ghaly",
+    "Lumbala",
+    "Abdallah",
+    "Sawadogo",
+    "Moreau",
 ];
 
 /// Small deterministic generator (xorshift64*).
@@ -510,7 +603,12 @@ mod tests {
         let out = relabel_sentence(&lex, &w, &spans, &cfg, &mut st).unwrap();
         assert_eq!(
             out,
-            vec![(1, 3, Label::ArmedGroup), (5, 6, Label::ArmedGroup), (9, 10, Label::Weapon), (12, 13, Label::Location)]
+            vec![
+                (1, 3, Label::ArmedGroup),
+                (5, 6, Label::ArmedGroup),
+                (9, 10, Label::Weapon),
+                (12, 13, Label::Location)
+            ]
         );
         // a party is not an army; gold mines are not weapons
         let w = words("Le Front national visite la mine d' or de Sadiola .");
@@ -538,7 +636,9 @@ mod tests {
         );
         assert!(tags_to_spans(&["B-XYZ"]).is_err());
         let lex = Lexicon::builtin().unwrap();
-        let (out, st) = relabel_conll(&lex, "Les\tO\nFAMa\tB-ORG\n\nà\tO\nGao\tB-LOC\n", &SilverConfig { holdout_every: 0 }).unwrap();
+        let (out, st) =
+            relabel_conll(&lex, "Les\tO\nFAMa\tB-ORG\n\nà\tO\nGao\tB-LOC\n", &SilverConfig { holdout_every: 0 })
+                .unwrap();
         assert_eq!(out, "Les\tO\nFAMa\tB-ARMED_GROUP\n\nà\tO\nGao\tB-LOCATION\n\n");
         assert_eq!((st.sentences_in, st.sentences_out), (2, 2));
         assert!(relabel_conll(&lex, "word\tX-PER\n", &SilverConfig::default()).is_err());

@@ -1,7 +1,6 @@
 //! Inference: the trained adapters merged into rust-bert's `BertModel`, run over overlapping
 //! windows in length-sorted batches; the pipeline's [`ModelTagger`].
 
-use crate::models::int8::{silence_stderr, Int8Encoder, Precision};
 use super::net::{dequantize_delta, lora_delta, read_dims, TrainMode, TARGETS};
 use super::windows::{best_reads, windows, Window};
 use super::words::split_words;
@@ -10,6 +9,7 @@ use super::{
     ADAPTER_FILE,
 };
 use crate::doc::Source;
+use crate::models::int8::{silence_stderr, EncoderRole, Int8Encoder, Precision, Resolved};
 use crate::ner::{EntityTagger, NerError, Span, TagInput};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use std::ops::Range;
@@ -57,7 +57,7 @@ struct Net {
 /// tensors are `Send` but not `Sync`), and each call runs a whole batch on libtorch's own threads.
 pub struct NerModel {
     net: Mutex<Net>,
-    precision: Precision,
+    precision: Resolved,
     tok: WordTokenizer,
     tags: TagSet,
     config: NerConfig,
@@ -78,7 +78,9 @@ impl NerModel {
     }
 
     /// [`NerModel::load`] with a choice of encoder precision.
+    /// [`Precision::Auto`] is resolved for this CPU ([`Precision::resolve`]).
     pub fn load_with(dir: &Path, base: Option<&Path>, precision: Precision) -> Result<NerModel, ModelError> {
+        let precision = precision.resolve(EncoderRole::Ner)?;
         let config = NerConfig::read(dir)?;
         let adapter = dir.join(ADAPTER_FILE);
         if !adapter.is_file() {
@@ -171,14 +173,14 @@ impl NerModel {
         }
         vs.freeze();
         tracing::debug!(merged, "LoRA adapters merged");
-        let encoder = match precision {
-            Precision::Fp32 => Encoder::Fp32 { bert, _vs: vs },
+        let encoder = match precision.precision {
+            Precision::Fp32 | Precision::Auto => Encoder::Fp32 { bert, _vs: vs },
             Precision::Int8 => {
-                let value: serde_json::Value = serde_json::from_str(&config_text)
-                    .map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
+                let value: serde_json::Value =
+                    serde_json::from_str(&config_text).map_err(|e| invalid(&files.config, format!("not JSON: {e}")))?;
                 let dims = read_dims(&value).map_err(|e| invalid(&files.config, e))?;
                 let vars = vs.variables();
-                                let q = tch::no_grad(|| silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
+                let q = tch::no_grad(|| silence_stderr(|| Int8Encoder::from_variables(&vars, dims)))
                     .map_err(|e| invalid(&files.weights, e))?;
                 // the f32 projections are dropped with `bert` and `vs`; embeddings and norms are
                 // shared with the int8 encoder
@@ -199,9 +201,14 @@ impl NerModel {
         })
     }
 
-    /// The encoder precision this model runs at.
+    /// The encoder precision this model runs at (`Fp32` or `Int8`).
     pub fn precision(&self) -> Precision {
-        self.precision
+        self.precision.precision
+    }
+
+    /// The precision with the reason it was chosen and the CPU's int8 path.
+    pub fn precision_info(&self) -> &Resolved {
+        &self.precision
     }
 
     pub fn tags(&self) -> &TagSet {
@@ -331,7 +338,9 @@ impl NerModel {
                         .map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
                         .hidden_state
                 }
-                Encoder::Int8(q) => q.forward(&ids, &mask).map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?,
+                Encoder::Int8(q) => {
+                    q.forward(&ids, &mask).map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
+                }
             };
             Ok(net.head.forward(&hidden).softmax(-1, Kind::Float).contiguous())
         })?;
@@ -357,7 +366,9 @@ impl NerModel {
             "labels": self.config.labels,
             "max_len": self.config.max_len,
             "mode": self.config.mode,
-            "precision": self.precision,
+            "precision": self.precision.precision,
+            "precision_reason": self.precision.reason,
+            "int8_path": self.precision.int8_path,
             "lora": self.config.lora,
             "dev_micro_f1": self.config.training.get("dev_micro_f1"),
         })

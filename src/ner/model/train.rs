@@ -9,7 +9,6 @@
 //! - `checkpoint.safetensors` + `checkpoint.json`: the latest state, for `--resume`;
 //! - `train_log.jsonl`: one line per evaluation (step, epoch, loss, dev scores, seconds).
 
-use crate::doc::Label;
 use super::data::conll_labels;
 use super::net::{quantize_delta, read_dims, Net, TrainMode, TARGETS};
 use super::windows::windows;
@@ -17,6 +16,7 @@ use super::{
     base_files, base_fingerprint, read_conll_sentences, LoraSpec, ModelError, NerConfig, Sentence, TagSet, WordSpan,
     WordTokenizer, ADAPTER_FILE, FORMAT,
 };
+use crate::doc::Label;
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -448,10 +448,8 @@ pub fn init_from(
     }
     let old_tags = TagSet::new(&conf.labels);
     let path = dir.join(ADAPTER_FILE);
-    let saved: HashMap<String, Tensor> = Tensor::read_safetensors(&path)
-        .map_err(|e| ModelError::invalid(&path, e))?
-        .into_iter()
-        .collect();
+    let saved: HashMap<String, Tensor> =
+        Tensor::read_safetensors(&path).map_err(|e| ModelError::invalid(&path, e))?.into_iter().collect();
     let mut vars = vs.variables();
     let mut set = 0;
     tch::no_grad(|| -> Result<(), ModelError> {
@@ -483,7 +481,10 @@ pub fn init_from(
             };
             if let Some(v) = value {
                 if v.size() != var.size() {
-                    return Err(ModelError::invalid(&path, format!("{name}: shape {:?} != {:?}", v.size(), var.size())));
+                    return Err(ModelError::invalid(
+                        &path,
+                        format!("{name}: shape {:?} != {:?}", v.size(), var.size()),
+                    ));
                 }
                 var.copy_(&v.to_kind(var.kind()));
                 set += 1;

@@ -133,7 +133,10 @@ mod tests {
         );
         assert_eq!(words("l’EIGS d’Ansongo"), ["l’", "EIGS", "d’", "Ansongo"]);
         assert!(words("   ").is_empty());
-        assert_eq!(words("M. Traoré et J. Diallo, Mme. X. Fin."), ["M.", "Traoré", "et", "J.", "Diallo", ",", "Mme.", "X.", "Fin", "."]);
+        assert_eq!(
+            words("M. Traoré et J. Diallo, Mme. X. Fin."),
+            ["M.", "Traoré", "et", "J.", "Diallo", ",", "Mme.", "X.", "Fin", "."]
+        );
         assert_eq!(words("\u{feff}Emmanuel\u{200b}Macron"), ["Emmanuel", "Macron"]);
         assert_eq!(words("'quoted'"), ["'", "quoted", "'"]);
     }
