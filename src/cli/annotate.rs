@@ -49,8 +49,8 @@ pub struct AnnotateArgs {
     /// e.g. models/e5 next to models/ner-fr).
     #[arg(long, value_name = "DIR", requires = "ner_model")]
     pub ner_base: Option<PathBuf>,
-    /// Precision of the NER model's encoder: auto (int8 where this CPU runs it faster at the same
-    /// F1, i.e. AVX-512 VNNI; fp32 elsewhere), int8 (every projection int8 through fbgemm; needs
+    /// Precision of the NER model's encoder: auto (int8 wherever fbgemm runs it faster at the
+    /// same F1, i.e. CPUs with AVX2; fp32 elsewhere), int8 (every projection int8 through fbgemm; needs
     /// AVX2) or fp32 (rust-bert's BertModel as is). The choice and its reason are in
     /// `pipeline.models` and the final report.
     #[arg(long, value_enum, default_value = "auto", value_name = "P")]

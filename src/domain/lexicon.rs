@@ -1,11 +1,14 @@
 //! Lexicon (gazetteer) matcher: armed groups, weapons and places in French conflict news.
 //!
-//! Data: three TSV files in `models/lexicons/` (UTF-8, one header row, `#` comment lines, blank
+//! Data: TSV files in `models/lexicons/` (UTF-8, one header row, `#` comment lines, blank
 //! lines ignored):
 //!
-//! * `armed_groups.tsv` — `id name name_en kind country actor_category aliases`
-//! * `weapons.tsv`      — `id name name_en category aliases`
-//! * `places.tsv`       — `id name name_en kind country aliases`
+//! * `armed_groups.tsv`  — `id name name_en kind country actor_category aliases`
+//! * `weapons.tsv`       — `id name name_en category aliases`
+//! * `places.tsv`        — `id name name_en kind country aliases`
+//! * `organisations.tsv` — `id name name_en kind country aliases`: organisations that are **not**
+//!   armed actors (media, NGOs, UN bodies, courts, governments, companies, parties, clubs), label
+//!   ORG; optional in a lexicon folder.
 //!
 //! `aliases` is a `|`-separated list of surface forms; the `name` is always an alias too.
 //!
@@ -20,7 +23,8 @@
 //!   (so `d'Aguelhoc` → `Aguelhoc`) and end at the text end or before a non-alphanumeric char.
 //! * **Selection**: all candidates (Aho-Corasick overlapping search) that pass the boundary,
 //!   case and context checks are sorted by start; greedily left to right, the longest wins; on a
-//!   tie, file priority (armed_groups > weapons > places), then order in the file.
+//!   tie, file priority (armed_groups > weapons > places > organisations), then order in the
+//!   file.
 //! * **Case-sensitive aliases**: an alias with at most 6 letters that is all upper case (`FLA`,
 //!   `EI`, `M23`) or has at least two capitals (`FAMa`) only matches with that exact case (accents
 //!   still ignored). A leading `=` in the data (`=Barkhane`, `=Diré`) makes an alias exact:
@@ -49,6 +53,7 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 pub const ARMED_GROUPS_FILE: &str = "armed_groups.tsv";
 pub const WEAPONS_FILE: &str = "weapons.tsv";
 pub const PLACES_FILE: &str = "places.tsv";
+pub const ORGANISATIONS_FILE: &str = "organisations.tsv";
 
 /// Bumped whenever the matching rules change; part of the fingerprint.
 const RULES_VERSION: &str = "vigie-lexicon-rules/1";
@@ -56,6 +61,10 @@ const RULES_VERSION: &str = "vigie-lexicon-rules/1";
 /// Kinds accepted in `armed_groups.tsv`.
 const ARMED_GROUP_KINDS: &[&str] =
     &["state", "foreign", "pmc", "rebel", "separatist", "jihadist", "militia", "peacekeeping"];
+
+/// Kinds accepted in `organisations.tsv`.
+pub const ORGANISATION_KINDS: &[&str] =
+    &["un", "intl", "court", "ngo", "media", "government", "company", "party", "sport", "religious", "other"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
@@ -571,6 +580,7 @@ enum FileKind {
     ArmedGroups,
     Weapons,
     Places,
+    Organisations,
 }
 
 impl FileKind {
@@ -579,13 +589,14 @@ impl FileKind {
             FileKind::ArmedGroups => ARMED_GROUPS_FILE,
             FileKind::Weapons => WEAPONS_FILE,
             FileKind::Places => PLACES_FILE,
+            FileKind::Organisations => ORGANISATIONS_FILE,
         }
     }
     fn columns(self) -> &'static [&'static str] {
         match self {
             FileKind::ArmedGroups => &["id", "name", "name_en", "kind", "country", "actor_category", "aliases"],
             FileKind::Weapons => &["id", "name", "name_en", "category", "aliases"],
-            FileKind::Places => &["id", "name", "name_en", "kind", "country", "aliases"],
+            FileKind::Places | FileKind::Organisations => &["id", "name", "name_en", "kind", "country", "aliases"],
         }
     }
     fn label(self) -> Label {
@@ -593,6 +604,7 @@ impl FileKind {
             FileKind::ArmedGroups => Label::ArmedGroup,
             FileKind::Weapons => Label::Weapon,
             FileKind::Places => Label::Location,
+            FileKind::Organisations => Label::Org,
         }
     }
     fn id_prefix(self) -> &'static str {
@@ -600,6 +612,7 @@ impl FileKind {
             FileKind::ArmedGroups => "ag:",
             FileKind::Weapons => "wp:",
             FileKind::Places => "loc:",
+            FileKind::Organisations => "org:",
         }
     }
 }
@@ -637,7 +650,7 @@ pub struct Lexicon {
     variants: Vec<Vec<Variant>>,
     ac: Option<AhoCorasick>,
     fingerprint: String,
-    counts: [usize; 3],
+    counts: [usize; 4],
     /// Surface forms: (entry, text as written without `=`, or a generated plural).
     surfaces: Vec<(usize, String)>,
 }
@@ -648,6 +661,7 @@ impl fmt::Debug for Lexicon {
             .field("armed_groups", &self.counts[0])
             .field("weapons", &self.counts[1])
             .field("places", &self.counts[2])
+            .field("organisations", &self.counts[3])
             .field("patterns", &self.variants.len())
             .field("fingerprint", &self.fingerprint)
             .finish()
@@ -781,6 +795,16 @@ fn parse_file(
                 (opt(k), None, None, fields[4])
             }
             FileKind::Places => (opt(fields[3]), opt(fields[4]), None, fields[5]),
+            FileKind::Organisations => {
+                let k = fields[3].trim();
+                if !ORGANISATION_KINDS.contains(&k) {
+                    return Err(perr(lineno, format!("kind {k:?} not one of {ORGANISATION_KINDS:?}")));
+                }
+                if fields[4].trim().is_empty() {
+                    return Err(perr(lineno, "empty country".into()));
+                }
+                (opt(k), opt(fields[4]), None, fields[5])
+            }
         };
         let entry_idx = entries.len();
         let rules = CONTEXT_RULES
@@ -848,7 +872,8 @@ fn parse_file(
 }
 
 impl Lexicon {
-    /// Loads `armed_groups.tsv`, `weapons.tsv`, `places.tsv` from `dir` (all three required).
+    /// Loads `armed_groups.tsv`, `weapons.tsv`, `places.tsv` (required) and
+    /// `organisations.tsv` (optional) from `dir`.
     pub fn load_dir(dir: &Path) -> Result<Lexicon, LexiconError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -859,27 +884,50 @@ impl Lexicon {
         let ag = read(ARMED_GROUPS_FILE)?;
         let wp = read(WEAPONS_FILE)?;
         let pl = read(PLACES_FILE)?;
-        Self::build([(ag.0, &ag.1), (wp.0, &wp.1), (pl.0, &pl.1)])
+        let org = match read(ORGANISATIONS_FILE) {
+            Ok(f) => f,
+            Err(LexiconError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                (dir.join(ORGANISATIONS_FILE), String::new())
+            }
+            Err(e) => return Err(e),
+        };
+        Self::build([(ag.0, &ag.1), (wp.0, &wp.1), (pl.0, &pl.1), (org.0, &org.1)])
     }
 
-    /// Builds from in-memory TSV contents (for tests).
+    /// Builds from in-memory TSV contents of the three required files (no organisations).
     pub fn from_tsv(armed_groups: &str, weapons: &str, places: &str) -> Result<Lexicon, LexiconError> {
+        Self::from_tsv_with_organisations(armed_groups, weapons, places, "")
+    }
+
+    /// [`Lexicon::from_tsv`] with `organisations.tsv` contents (empty: none).
+    pub fn from_tsv_with_organisations(
+        armed_groups: &str,
+        weapons: &str,
+        places: &str,
+        organisations: &str,
+    ) -> Result<Lexicon, LexiconError> {
         Self::build([
             (PathBuf::from(ARMED_GROUPS_FILE), armed_groups),
             (PathBuf::from(WEAPONS_FILE), weapons),
             (PathBuf::from(PLACES_FILE), places),
+            (PathBuf::from(ORGANISATIONS_FILE), organisations),
         ])
     }
 
-    fn build(files: [(PathBuf, &str); 3]) -> Result<Lexicon, LexiconError> {
-        let kinds = [FileKind::ArmedGroups, FileKind::Weapons, FileKind::Places];
+    /// The last file (organisations) may be empty: it is optional and then adds nothing, not
+    /// even to the fingerprint (lexicon folders without it keep their fingerprint).
+    fn build(files: [(PathBuf, &str); 4]) -> Result<Lexicon, LexiconError> {
+        let kinds = [FileKind::ArmedGroups, FileKind::Weapons, FileKind::Places, FileKind::Organisations];
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
         let mut raw = Vec::new();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         fnv1a64(&mut hash, RULES_VERSION.as_bytes());
-        let mut counts = [0usize; 3];
+        let mut counts = [0usize; 4];
         for (i, (path, content)) in files.iter().enumerate() {
+            if kinds[i] == FileKind::Organisations && content.trim().is_empty() {
+                continue;
+            }
             counts[i] = parse_file(kinds[i], path, content, &mut entries, &mut by_id, &mut raw, &mut hash)?;
         }
         let path_of = |k: FileKind| files[kinds.iter().position(|x| *x == k).unwrap_or(0)].0.clone();
@@ -967,7 +1015,7 @@ impl Lexicon {
         self.surfaces.iter().map(|(e, t)| (self.entries[*e].label, &self.entries[*e].canonical, t.as_str()))
     }
 
-    /// Number of entries (all three files).
+    /// Number of entries (all files).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -982,6 +1030,7 @@ impl Lexicon {
             Label::ArmedGroup => self.counts[0],
             Label::Weapon => self.counts[1],
             Label::Location => self.counts[2],
+            Label::Org => self.counts[3],
             _ => 0,
         }
     }
@@ -1377,7 +1426,11 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
         assert!(l.count(Label::ArmedGroup) >= 300, "{:?}", l);
         assert!(l.count(Label::Weapon) >= 150, "{:?}", l);
         assert!(l.count(Label::Location) >= 200, "{:?}", l);
-        assert_eq!(l.len(), l.count(Label::ArmedGroup) + l.count(Label::Weapon) + l.count(Label::Location));
+        assert!(l.count(Label::Org) >= 400, "{:?}", l);
+        assert_eq!(
+            l.len(),
+            l.count(Label::ArmedGroup) + l.count(Label::Weapon) + l.count(Label::Location) + l.count(Label::Org)
+        );
         assert_eq!(l.fingerprint().len(), 16);
         assert_eq!(l.actor_category("ag:fla"), Some("Rebel Groups"));
         let (label, c) = l.get("ag:fama").unwrap();
@@ -1407,7 +1460,9 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
                     assert!(c.country.is_some(), "{}", c.id);
                 }
                 Label::Weapon => assert!(c.country.is_none() && c.kind.is_some(), "{}", c.id),
-                Label::Location => assert!(c.country.is_some() && c.kind.is_some(), "{}", c.id),
+                Label::Location | Label::Org => {
+                    assert!(c.country.is_some() && c.kind.is_some() && c.name_en.is_some(), "{}", c.id)
+                }
                 _ => unreachable!(),
             }
         }
@@ -1481,7 +1536,10 @@ Il y a presque un an jour pour jour, en juillet 2024, le groupe Wagner avait sub
             let f = found(t);
             assert!(!f.iter().any(|(_, l, _)| *l == Label::Weapon || *l == Label::ArmedGroup), "{t:?} -> {f:?}");
         }
-        assert!(found("selon Reporters sans frontières (RSF)").is_empty());
+        // RSF here is Reporters sans frontières, an organisation, never Sudan's armed group
+        let f = found("selon Reporters sans frontières (RSF)");
+        assert!(f.iter().all(|(_, l, _)| *l == Label::Org), "{f:?}");
+        assert!(f.iter().any(|(s, _, id)| s == "Reporters sans frontières" && id.starts_with("org:")), "{f:?}");
     }
 
     #[test]

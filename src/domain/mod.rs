@@ -9,10 +9,11 @@ pub mod resolve;
 impl lexicon::Lexicon {
     /// The lexicons shipped in `models/lexicons/`, compiled into the binary.
     pub fn builtin() -> Result<Self, lexicon::LexiconError> {
-        Self::from_tsv(
+        Self::from_tsv_with_organisations(
             include_str!("../../models/lexicons/armed_groups.tsv"),
             include_str!("../../models/lexicons/weapons.tsv"),
             include_str!("../../models/lexicons/places.tsv"),
+            include_str!("../../models/lexicons/organisations.tsv"),
         )
     }
 }

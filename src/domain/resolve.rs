@@ -52,6 +52,7 @@ pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
             let last = acc.partition_point(|a| a.start_byte < s.end_byte);
             let over = first..last.max(first);
             if over.is_empty() {
+                let s = retype_organisation(text, s);
                 if plausible_alone(text, &s) {
                     added.push(s);
                 }
@@ -70,9 +71,408 @@ pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
         acc = kept;
     }
     let acc = merge_weapon_systems(text, acc);
-    let acc: Vec<Span> = acc.into_iter().filter_map(|s| trim(text, s)).collect();
+    let acc: Vec<Span> = acc.into_iter().filter_map(|s| trim(text, s)).filter_map(|s| hygiene(text, s)).collect();
     let acc = gate_by_topic(text, acc);
     resolve_document(text, acc)
+}
+
+/// First words (lower case) of a non-armed organisation's name: a model-only ARMED_GROUP span
+/// that starts with one and has no armed cue ([`ARMED_CUES`]) is an ORG (« Radio Bamakan »,
+/// « Association des éleveurs du Sahel », « Observatoire syrien des droits de l'homme »).
+const ORG_HEADS: &[&str] = &[
+    "agence",
+    "radio",
+    "radios",
+    "télévision",
+    "télé",
+    "tv",
+    "journal",
+    "quotidien",
+    "hebdomadaire",
+    "chaîne",
+    "association",
+    "fondation",
+    "organisation",
+    "ong",
+    "fédération",
+    "confédération",
+    "institut",
+    "université",
+    "hôpital",
+    "clinique",
+    "centre",
+    "banque",
+    "société",
+    "compagnie",
+    "entreprise",
+    "conseil",
+    "commission",
+    "comité",
+    "haut-commissariat",
+    "programme",
+    "fonds",
+    "bureau",
+    "cour",
+    "tribunal",
+    "parti",
+    "syndicat",
+    "observatoire",
+    "office",
+    "assemblée",
+    "parlement",
+    "sénat",
+    "gouvernement",
+    "présidence",
+    "primature",
+    "ministère",
+    "direction",
+    "coordination",
+    "collectif",
+    "ligue",
+    "club",
+    "académie",
+    "ambassade",
+    "consulat",
+    "caisse",
+    "autorité",
+    "croix-rouge",
+    "croissant-rouge",
+    "médecins",
+    "reporters",
+    "amnesty",
+    "human",
+];
+/// Heads that make an ORG whatever follows (« ministère de la Défense » is not an army).
+const ORG_HEADS_ALWAYS: &[&str] = &["ministère", "ambassade", "consulat", "primature", "présidence"];
+/// Words (lower case) that say a name is an armed body (« Front », « Forces », « Brigade »…).
+const ARMED_CUES: &[&str] = &[
+    "armée",
+    "armées",
+    "armé",
+    "armés",
+    "force",
+    "forces",
+    "militaire",
+    "militaires",
+    "brigade",
+    "brigades",
+    "bataillon",
+    "bataillons",
+    "milice",
+    "milices",
+    "katiba",
+    "front",
+    "libération",
+    "résistance",
+    "jihad",
+    "djihad",
+    "moudjahidine",
+    "moudjahidines",
+    "combattants",
+    "rebelle",
+    "rebelles",
+    "défense",
+    "autodéfense",
+    "gendarmerie",
+    "police",
+    "garde",
+    "gardes",
+    "guerre",
+    "patriotes",
+    "ansar",
+    "jamaat",
+    "islamique",
+    "coalition",
+    "mouvement",
+    "révolutionnaire",
+    "révolutionnaires",
+    "commandos",
+    "commando",
+    "légion",
+    "division",
+    "régiment",
+    "escadron",
+    "wagner",
+    "sentinelles",
+    "vigilance",
+    "salut",
+];
+
+/// Word tokens of a surface, lower case, with a leading elided article (« l'Agence ») removed.
+fn lower_words(surface: &str) -> Vec<String> {
+    surface
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.to_lowercase();
+            match w.split_once(['\'', '’']) {
+                Some((el, rest)) if el.chars().count() <= 2 && !rest.is_empty() => rest.to_string(),
+                _ => w,
+            }
+        })
+        .collect()
+}
+
+/// A model-only ARMED_GROUP span named like a non-armed organisation becomes ORG (type decision;
+/// the lexicons' organisations already win over the model by precedence).
+///
+/// Without an armed cue in the name, the words before it decide: an organisation is quoted or
+/// described (« selon X », « l'agence X », « la compagnie X », « cité par X »), an armed group
+/// fights (« attaque de X », « combattants de X »).
+fn retype_organisation(text: &str, mut s: Span) -> Span {
+    if s.label != Label::ArmedGroup {
+        return s;
+    }
+    let words = lower_words(&text[s.start_byte..s.end_byte]);
+    let Some(first) = words.first() else { return s };
+    let armed = words.iter().any(|w| ARMED_CUES.contains(&w.as_str()));
+    let org = ORG_HEADS_ALWAYS.contains(&first.as_str())
+        || (!armed && (ORG_HEADS.contains(&first.as_str()) || org_context(text, s.start_byte, s.end_byte)));
+    if org {
+        s.label = Label::Org;
+        s.canonical = None;
+    }
+    s
+}
+
+/// Words just before a name (up to [`CONTEXT_WINDOW`] words, within its sentence) that say it is
+/// a non-armed organisation: a source, a company, a medium, an NGO.
+const ORG_CONTEXT_BEFORE: &[&str] = &[
+    "selon",
+    "d'après",
+    "agence",
+    "agences",
+    "compagnie",
+    "société",
+    "entreprise",
+    "firme",
+    "groupe",
+    "ong",
+    "organisation",
+    "association",
+    "fondation",
+    "quotidien",
+    "journal",
+    "hebdomadaire",
+    "chaîne",
+    "site",
+    "radio",
+    "télévision",
+    "média",
+    "médias",
+    "réseau",
+    "plateforme",
+    "application",
+    "cabinet",
+    "transporteur",
+    "opérateur",
+    "armateur",
+    "assureur",
+    "cité",
+    "citée",
+    "cités",
+    "citées",
+    "rapporté",
+    "rapporte",
+    "indiqué",
+    "indique",
+    "annoncé",
+    "publié",
+    "relayé",
+    "diffusé",
+    "interrogé",
+    "contacté",
+    "joint",
+    "auprès",
+    "institut",
+    "centre",
+    "programme",
+    "projet",
+    "mine",
+    "minier",
+    "minière",
+    "pétrolier",
+    "pétrolière",
+    "aérienne",
+    "humanitaire",
+    "humanitaires",
+    "partenaires",
+    "bailleurs",
+];
+/// Words around a name that say it fights: they keep ARMED_GROUP.
+const ARMED_CONTEXT: &[&str] = &[
+    "attaque",
+    "attaques",
+    "attaqué",
+    "attaquée",
+    "combattants",
+    "combattant",
+    "revendiqué",
+    "revendiquée",
+    "revendique",
+    "éléments",
+    "miliciens",
+    "rebelles",
+    "jihadistes",
+    "djihadistes",
+    "insurgés",
+    "assaillants",
+    "affrontements",
+    "combats",
+    "embuscade",
+    "offensive",
+    "contrôle",
+    "bastion",
+    "fief",
+    "chef",
+    "commandant",
+    "positions",
+    "hommes",
+    "membres",
+    "otages",
+    "enlevé",
+    "enlevés",
+    "tués",
+    "tué",
+    "ex-rebelles",
+    "groupe armé",
+    "armé",
+    "armés",
+];
+const CONTEXT_WINDOW: usize = 4;
+
+fn org_context(text: &str, start: usize, end: usize) -> bool {
+    let sentence_start = text[..start].rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
+    let before = lower_words(&text[sentence_start..start]);
+    let before = &before[before.len().saturating_sub(CONTEXT_WINDOW)..];
+    let after_end = text[end..].find(['.', '!', '?', '\n']).map_or(text.len(), |i| end + i);
+    let after = lower_words(&text[end..after_end]);
+    let after = &after[..after.len().min(CONTEXT_WINDOW)];
+    let is = |w: &String, list: &[&str]| {
+        list.contains(&w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_string().as_str())
+    };
+    let armed = before.iter().chain(after).any(|w| is(w, ARMED_CONTEXT));
+    !armed && before.iter().any(|w| is(w, ORG_CONTEXT_BEFORE))
+}
+
+/// Lower-case function words that never start or end an entity (« de Belfast » → « Belfast »,
+/// « Forces armées de » → « Forces armées »). A capitalised one is part of a name (« La Haye »,
+/// « Le Caire », « Les Républicains ») and stays.
+const FUNCTION_WORDS: &[&str] = &[
+    "de", "du", "des", "d'", "d’", "l'", "l’", "la", "le", "les", "à", "au", "aux", "en", "et", "ou", "un", "une",
+    "par", "pour", "sur", "dans", "avec", "contre", "selon",
+];
+
+/// Span hygiene, the one place it is enforced (property-tested): no leading lower-case article or
+/// preposition, no trailing punctuation or function word, no surrounding space, and no entity
+/// made only of function words, digits or punctuation. Returns `None` for a span with nothing
+/// left; byte offsets stay on char boundaries.
+pub fn hygiene(text: &str, mut s: Span) -> Option<Span> {
+    loop {
+        let surface = &text[s.start_byte..s.end_byte];
+        let trimmed_start =
+            surface.len() - surface.trim_start_matches(|c: char| c.is_whitespace() || is_edge_punct(c)).len();
+        if trimmed_start > 0 {
+            s.start_byte += trimmed_start;
+            continue;
+        }
+        let trimmed_end =
+            surface.len() - surface.trim_end_matches(|c: char| c.is_whitespace() || is_trailing_punct(c)).len();
+        if trimmed_end > 0 {
+            s.end_byte -= trimmed_end;
+            continue;
+        }
+        if surface.is_empty() {
+            return None;
+        }
+        if final_period_is_punctuation(surface) {
+            s.end_byte -= 1;
+            continue;
+        }
+        // a leading lower-case function word: « de Belfast », « l'Azawad », « d'Aguelhoc »
+        // (a person keeps a particle: « de Mistura », « du Plessis »)
+        if let Some(cut) = leading_function_word(surface).filter(|_| {
+            s.label != Label::Person || !["de ", "du ", "des ", "d'", "d’"].iter().any(|p| surface.starts_with(p))
+        }) {
+            s.start_byte += cut;
+            continue;
+        }
+        if let Some(cut) = trailing_function_word(surface) {
+            s.end_byte -= cut;
+            continue;
+        }
+        break;
+    }
+    let surface = &text[s.start_byte..s.end_byte];
+    let has_content = lower_words(surface)
+        .iter()
+        .any(|w| !FUNCTION_WORDS.contains(&w.as_str()) && w.chars().any(|c| c.is_alphabetic()));
+    // a lone digit run or function word is not an entity; « 93e brigade », « M23 » are
+    has_content.then_some(s)
+}
+
+/// Punctuation never at the start of an entity (an opening quote or bracket, a dash).
+fn is_edge_punct(c: char) -> bool {
+    matches!(
+        c,
+        '«' | '»'
+            | '"'
+            | '“'
+            | '”'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | ','
+            | ';'
+            | ':'
+            | '.'
+            | '-'
+            | '–'
+            | '—'
+            | '\''
+            | '’'
+            | '/'
+            | '!'
+            | '?'
+    )
+}
+
+/// A final period ends the sentence, not the name, unless it closes an abbreviation: it is cut
+/// after a word of four letters or more with no other period (« Mali. »), kept after « M. »,
+/// « Inc. », « J.-C. ».
+fn final_period_is_punctuation(surface: &str) -> bool {
+    let Some(body) = surface.strip_suffix('.') else { return false };
+    let last = body.rsplit(char::is_whitespace).next().unwrap_or(body);
+    last.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !last.contains('.')
+}
+
+/// Punctuation never at the end of an entity (a final period: [`final_period_is_punctuation`]).
+fn is_trailing_punct(c: char) -> bool {
+    matches!(
+        c,
+        '«' | '»' | '"' | '“' | '”' | '(' | '[' | ',' | ';' | ':' | '-' | '–' | '—' | '\'' | '’' | '/' | '!' | '?'
+    )
+}
+
+fn leading_function_word(surface: &str) -> Option<usize> {
+    for fw in FUNCTION_WORDS {
+        let Some(rest) = surface.strip_prefix(fw) else { continue };
+        let elided = fw.ends_with(['\'', '’']);
+        // « l'Azawad », « d' Aguelhoc »; « de Belfast » (a word, not « des » read as « de »)
+        if (elided || rest.starts_with(char::is_whitespace)) && !rest.trim().is_empty() {
+            return Some(surface.len() - rest.trim_start().len());
+        }
+    }
+    None
+}
+
+fn trailing_function_word(surface: &str) -> Option<usize> {
+    let (head, last) = surface.rsplit_once(char::is_whitespace)?;
+    if FUNCTION_WORDS.contains(&last) && !head.trim().is_empty() {
+        return Some(surface.len() - head.trim_end().len());
+    }
+    None
 }
 
 /// Words (lower case, whole words) that only military or armed-violence news uses; sport
@@ -196,6 +596,14 @@ fn plausible_alone(text: &str, s: &Span) -> bool {
             LOWERCASE_GROUP_HEADS.contains(&first) && !before.ends_with("branche") && !before.ends_with("branches")
         }
         Label::Weapon => surface.split_whitespace().any(is_name_word),
+        // an organisation's name starts with a capital or a generic head (« ministère de … »),
+        // and one generic word alone (« Commission », « Front », « Institut ») is not a name
+        Label::Org => {
+            let words = lower_words(surface);
+            let generic = |w: &String| ORG_HEADS.contains(&w.as_str()) || ARMED_CUES.contains(&w.as_str());
+            let starts_ok = is_name_word(surface) || words.first().is_some_and(|w| ORG_HEADS.contains(&w.as_str()));
+            starts_ok && !(words.len() == 1 && (generic(&words[0]) || NOT_GROUPS_ALONE.contains(&surface)))
+        }
         _ => true,
     }
 }
@@ -294,6 +702,33 @@ const GROUP_HEADS: &[&str] = &[
     "faction ",
     "mouvement ",
 ];
+/// Leading lower-case descriptive nouns cut from ORG spans before a name (« l'agence Anadolu » →
+/// « Anadolu », « l'ONG Alima »); heads that belong to the name are capitalised and stay
+/// (« Radio Okapi »); ministries keep theirs (« ministère de la Défense »).
+const ORG_LOWER_HEADS: &[&str] = &[
+    "agence de presse ",
+    "agence ",
+    "ong ",
+    "chaîne ",
+    "quotidien ",
+    "hebdomadaire ",
+    "journal ",
+    "site ",
+    "groupe ",
+    "société ",
+    "compagnie ",
+    "entreprise ",
+    "réseau social ",
+    "association ",
+    "parti ",
+    "plateforme ",
+    "application ",
+    "radio ",
+    "télévision ",
+    "organisation ",
+    "firme ",
+    "cabinet ",
+];
 const NATIONALITY_ENDINGS: &[&str] =
     &["ien", "ienne", "ais", "aise", "ain", "aine", "ois", "oise", "ite", "an", "ane", "in", "ine"];
 
@@ -332,6 +767,15 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
                     && is_name_word(name)
                 {
                     s.end_byte = s.start_byte + name.len();
+                }
+            }
+            Some(s)
+        }
+        Label::Org => {
+            for head in ORG_LOWER_HEADS {
+                if surface.starts_with(head) && surface[head.len()..].starts_with(|c: char| c.is_uppercase()) {
+                    s.start_byte += head.len();
+                    break;
                 }
             }
             Some(s)
@@ -421,7 +865,7 @@ fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
     let mut seeds: Vec<(String, Span)> = Vec::new();
     for s in &spans {
         let surface = &text[s.start_byte..s.end_byte];
-        if matches!(s.label, Label::ArmedGroup | Label::Location | Label::Weapon)
+        if matches!(s.label, Label::ArmedGroup | Label::Location | Label::Weapon | Label::Org)
             && is_name_word(surface)
             && surface.chars().count() >= 2
             && !seeds.iter().any(|(t, _)| t == surface)
@@ -575,5 +1019,104 @@ mod tests {
     fn nothing_in_nothing_out() {
         assert!(combine("", vec![vec![], vec![]]).is_empty());
         assert!(combine("Le marché de Bamako.", vec![]).is_empty());
+    }
+
+    fn model(t: &str, surface: &str, label: Label) -> Span {
+        span(t, surface, label, Source::Model, None)
+    }
+
+    #[test]
+    fn organisations_named_by_the_model_as_armed_groups_become_org() {
+        let t = "Selon Radio Bamakan et l'Observatoire syrien des droits de l'homme, le ministère de la Défense \
+                 et le Front de libération du Macina ont confirmé.";
+        let out = combine(
+            t,
+            vec![
+                vec![],
+                vec![
+                    model(t, "Radio Bamakan", Label::ArmedGroup),
+                    model(t, "Observatoire syrien des droits de l'homme", Label::ArmedGroup),
+                    model(t, "ministère de la Défense", Label::ArmedGroup),
+                    model(t, "Front de libération du Macina", Label::ArmedGroup),
+                ],
+            ],
+        );
+        let got: Vec<(String, Label)> = show(t, &out).into_iter().map(|(s, l, _)| (s, l)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Radio Bamakan".into(), Label::Org),
+                ("Observatoire syrien des droits de l'homme".into(), Label::Org),
+                ("ministère de la Défense".into(), Label::Org),
+                // an armed cue keeps the group armed
+                ("Front de libération du Macina".into(), Label::ArmedGroup),
+            ]
+        );
+    }
+
+    #[test]
+    fn hygiene_trims_function_words_and_punctuation() {
+        let t = "Il a parlé de Belfast, des Forces armées - puis de la Défense du Mali. À La Haye, M. de Mistura.";
+        let cases = [
+            ("de Belfast", Label::Location, Some("Belfast")),
+            ("Forces armées -", Label::ArmedGroup, Some("Forces armées")),
+            ("de", Label::Location, None),
+            ("du", Label::Org, None),
+            ("de la Défense", Label::Org, Some("Défense")),
+            ("Mali.", Label::Location, Some("Mali")),
+            ("La Haye", Label::Location, Some("La Haye")),
+            ("M.", Label::Person, Some("M.")),
+            ("de Mistura", Label::Person, Some("de Mistura")),
+            ("Belfast, des", Label::Location, Some("Belfast")),
+        ];
+        for (surface, label, want) in cases {
+            let got = hygiene(t, model(t, surface, label)).map(|s| &t[s.start_byte..s.end_byte]);
+            assert_eq!(got, want, "{surface:?}");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        const WORDS: &[&str] = &[
+            "de", "du", "des", "d'", "l'", "la", "Le", "les", "à", "au", "et", "Forces", "armées", "Mali", "Kidal",
+            "93e", "12", "«", "»", "-", "(", ")", ",", ".", "Ansar", "Dine", "M.", "État", "é", "Défense", " ",
+        ];
+
+        fn text_and_span() -> impl Strategy<Value = (String, usize, usize, Label)> {
+            (prop::collection::vec(prop::sample::select(WORDS), 1..12), any::<u16>(), any::<u16>(), 0usize..6).prop_map(
+                |(ws, a, b, l)| {
+                    let text = ws.join(" ");
+                    let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+                    let (x, y) = (bounds[a as usize % bounds.len()], bounds[b as usize % bounds.len()]);
+                    (text, x.min(y), x.max(y), Label::ALL[l])
+                },
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn hygiene_invariants((text, start, end, label) in text_and_span()) {
+                let s = Span { start_byte: start, end_byte: end, label, score: 0.5, source: Source::Model, canonical: None };
+                if let Some(h) = hygiene(&text, s) {
+                    prop_assert!(start <= h.start_byte && h.start_byte < h.end_byte && h.end_byte <= end);
+                    prop_assert!(text.is_char_boundary(h.start_byte) && text.is_char_boundary(h.end_byte));
+                    let surface = &text[h.start_byte..h.end_byte];
+                    prop_assert_eq!(surface.trim(), surface);
+                    let first = surface.split_whitespace().next().unwrap();
+                    let last = surface.split_whitespace().last().unwrap();
+                    let particle = label == Label::Person && ["de", "du", "des"].contains(&first);
+                    prop_assert!(particle || !FUNCTION_WORDS.contains(&first), "{:?}", surface);
+                    prop_assert!(!FUNCTION_WORDS.contains(&last) || surface.split_whitespace().count() == 1, "{:?}", surface);
+                    prop_assert!(!surface.ends_with(is_trailing_punct), "{:?}", surface);
+                    prop_assert!(!surface.starts_with(is_edge_punct), "{:?}", surface);
+                    prop_assert!(surface.chars().any(|c| c.is_alphabetic()), "{:?}", surface);
+                    // idempotent
+                    let again = hygiene(&text, h.clone()).unwrap();
+                    prop_assert_eq!((again.start_byte, again.end_byte), (h.start_byte, h.end_byte));
+                }
+            }
+        }
     }
 }

@@ -131,19 +131,34 @@ pub struct Resolved {
     pub int8_path: Int8Path,
 }
 
-/// [`Precision::Auto`]'s rule, from measurements on each fbgemm path (BENCHMARKS.md, "int8 per
+/// [`Precision::Auto`]'s rule, from measurements on each kernel path (BENCHMARKS.md, "int8 per
 /// CPU path"): int8 only where it is faster than fp32 at the same quality.
+///
+/// NER: since weights are pair-bounded, int8 computes the same integers on every fbgemm path,
+/// so quality is the same everywhere (WikiNEuRal test 0.923–0.925 on all paths); it was faster
+/// than fp32 on fbgemm's VNNI (2.1–3.3x), AVX-512 (1.7x) and AVX2 (1.55x forced here, 1.05x on a
+/// real AVX2-only machine) paths, but slower (0.92x) with ATen's vector kernels off
+/// (`ATEN_CPU_CAPABILITY=default`): its quantisation and clamps are ATen element-wise kernels.
+/// Summaries: int8 scored lower ROUGE-1 on the development set, so fp32 everywhere.
 pub fn auto_choice(role: EncoderRole, path: Int8Path) -> (Precision, &'static str) {
+    let aten_scalar = std::env::var("ATEN_CPU_CAPABILITY").is_ok_and(|v| v.trim().eq_ignore_ascii_case("default"));
     match (role, path) {
         (_, Int8Path::Unsupported) => (Precision::Fp32, "fbgemm cannot run int8 on this CPU (no AVX2/FMA)"),
-        (EncoderRole::Ner, Int8Path::Avx512Vnni) => {
-            (Precision::Int8, "int8 on fbgemm's AVX-512 VNNI path: about 3x fp32's speed at the same F1")
-        }
-        (EncoderRole::Ner, _) => {
-            (Precision::Fp32, "int8 is no faster than fp32 without AVX-512 VNNI (fbgemm avx2/avx512 paths)")
-        }
         (EncoderRole::Summary, _) => {
             (Precision::Fp32, "int8 summaries scored lower ROUGE-1 than fp32 on the development set")
+        }
+        (EncoderRole::Ner, _) if aten_scalar => (
+            Precision::Fp32,
+            "ATEN_CPU_CAPABILITY=default: int8 measured slower than fp32 without ATen's vector kernels",
+        ),
+        (EncoderRole::Ner, Int8Path::Avx512Vnni) => {
+            (Precision::Int8, "fbgemm AVX-512 VNNI path: int8 measured 2.1-3.3x fp32's speed at the same F1")
+        }
+        (EncoderRole::Ner, Int8Path::Avx512) => {
+            (Precision::Int8, "fbgemm AVX-512 path: int8 measured 1.7x fp32's speed at the same F1")
+        }
+        (EncoderRole::Ner, Int8Path::Avx2) => {
+            (Precision::Int8, "fbgemm AVX2 path: int8 measured 1.05-1.55x fp32's speed at the same F1")
         }
     }
 }
