@@ -391,9 +391,9 @@ pub fn hygiene(text: &str, mut s: Span) -> Option<Span> {
         }
         // a leading lower-case function word: « de Belfast », « l'Azawad », « d'Aguelhoc »
         // (a person keeps a particle: « de Mistura », « du Plessis »)
-        if let Some(cut) = leading_function_word(surface).filter(|_| {
-            s.label != Label::Person || !["de ", "du ", "des ", "d'", "d’"].iter().any(|p| surface.starts_with(p))
-        }) {
+        if let Some(cut) =
+            leading_function_word(surface).filter(|_| !(s.label == Label::Person && person_particle(surface)))
+        {
             s.start_byte += cut;
             continue;
         }
@@ -453,6 +453,13 @@ fn is_trailing_punct(c: char) -> bool {
         c,
         '«' | '»' | '"' | '“' | '”' | '(' | '[' | ',' | ';' | ':' | '-' | '–' | '—' | '\'' | '’' | '/' | '!' | '?'
     )
+}
+
+/// « de Mistura », « du Plessis », « d'Estaing »: a particle directly before a capitalised name.
+fn person_particle(surface: &str) -> bool {
+    ["de ", "du ", "des ", "d'", "d’"]
+        .iter()
+        .any(|p| surface.strip_prefix(p).is_some_and(|rest| rest.starts_with(|c: char| c.is_uppercase())))
 }
 
 fn leading_function_word(surface: &str) -> Option<usize> {
@@ -1106,7 +1113,7 @@ mod tests {
                     prop_assert_eq!(surface.trim(), surface);
                     let first = surface.split_whitespace().next().unwrap();
                     let last = surface.split_whitespace().last().unwrap();
-                    let particle = label == Label::Person && ["de", "du", "des"].contains(&first);
+                    let particle = label == Label::Person && person_particle(surface);
                     prop_assert!(particle || !FUNCTION_WORDS.contains(&first), "{:?}", surface);
                     prop_assert!(!FUNCTION_WORDS.contains(&last) || surface.split_whitespace().count() == 1, "{:?}", surface);
                     prop_assert!(!surface.ends_with(is_trailing_punct), "{:?}", surface);
