@@ -134,6 +134,9 @@ const ORG_HEADS: &[&str] = &[
     "ambassade",
     "consulat",
     "caisse",
+    "administration",
+    "projet",
+    "consortium",
     "autorité",
     "croix-rouge",
     "croissant-rouge",
@@ -298,8 +301,16 @@ const ORG_CONTEXT_BEFORE: &[&str] = &[
     "humanitaires",
     "partenaires",
     "bailleurs",
+    "consortium",
+    "hôpital",
+    "clinique",
+    "sur",
 ];
 /// Words around a name that say it fights: they keep ARMED_GROUP.
+/// Words right after a name that say it fights (« X a revendiqué »); « X accuse les
+/// combattants » does not.
+const ARMED_CONTEXT_AFTER: &[&str] =
+    &["revendiqué", "revendique", "revendiquée", "attaqué", "attaquent", "attaque", "tué", "enlevé", "pris"];
 const ARMED_CONTEXT: &[&str] = &[
     "attaque",
     "attaques",
@@ -339,7 +350,7 @@ const ARMED_CONTEXT: &[&str] = &[
     "armé",
     "armés",
 ];
-const CONTEXT_WINDOW: usize = 4;
+const CONTEXT_WINDOW: usize = 6;
 
 fn org_context(text: &str, start: usize, end: usize) -> bool {
     let sentence_start = text[..start].rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
@@ -351,7 +362,7 @@ fn org_context(text: &str, start: usize, end: usize) -> bool {
     let is = |w: &String, list: &[&str]| {
         list.contains(&w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_string().as_str())
     };
-    let armed = before.iter().chain(after).any(|w| is(w, ARMED_CONTEXT));
+    let armed = before.iter().any(|w| is(w, ARMED_CONTEXT)) || after.iter().any(|w| is(w, ARMED_CONTEXT_AFTER));
     !armed && before.iter().any(|w| is(w, ORG_CONTEXT_BEFORE))
 }
 
@@ -384,6 +395,11 @@ pub fn hygiene(text: &str, mut s: Span) -> Option<Span> {
         }
         if surface.is_empty() {
             return None;
+        }
+        // an unbalanced bracket ends the entity: « CTS) irakien » → « CTS », « Forces (FDS » → « Forces »
+        if let Some(cut) = unbalanced_bracket(surface) {
+            s.end_byte = s.start_byte + cut;
+            continue;
         }
         if final_period_is_punctuation(surface) {
             s.end_byte -= 1;
@@ -453,6 +469,22 @@ fn is_trailing_punct(c: char) -> bool {
         c,
         '«' | '»' | '"' | '“' | '”' | '(' | '[' | ',' | ';' | ':' | '-' | '–' | '—' | '\'' | '’' | '/' | '!' | '?'
     )
+}
+
+/// Where an entity must end because of a bracket that does not close within it.
+fn unbalanced_bracket(surface: &str) -> Option<usize> {
+    let mut open: Option<usize> = None;
+    for (i, c) in surface.char_indices() {
+        match c {
+            '(' if open.is_none() => open = Some(i),
+            ')' => match open {
+                Some(_) => open = None,
+                None => return Some(i),
+            },
+            _ => {}
+        }
+    }
+    open
 }
 
 /// « de Mistura », « du Plessis », « d'Estaing »: a particle directly before a capitalised name.
@@ -594,6 +626,7 @@ const NOT_GROUPS_ALONE: &[&str] =
 fn plausible_alone(text: &str, s: &Span) -> bool {
     let surface = &text[s.start_byte..s.end_byte];
     match s.label {
+        Label::ArmedGroup if surface.chars().filter(|c| c.is_alphanumeric()).count() < 2 => false,
         Label::ArmedGroup => {
             let first = surface.split_whitespace().next().unwrap_or("");
             if is_name_word(surface) {
@@ -602,7 +635,9 @@ fn plausible_alone(text: &str, s: &Span) -> bool {
             let before = text[..s.start_byte].trim_end();
             LOWERCASE_GROUP_HEADS.contains(&first) && !before.ends_with("branche") && !before.ends_with("branches")
         }
-        Label::Weapon => surface.split_whitespace().any(is_name_word),
+        Label::Weapon => {
+            surface.split_whitespace().any(is_name_word) && surface.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+        }
         // an organisation's name starts with a capital or a generic head (« ministère de … »),
         // and one generic word alone (« Commission », « Front », « Institut ») is not a name
         Label::Org => {
@@ -833,7 +868,12 @@ fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
         let a_end = a_start + acr.len();
         match spans.iter().position(|o| o.start_byte == a_start && o.end_byte == a_end) {
             Some(j) => {
-                if spans[j].label == s.label {
+                // the name says what the acronym is: « Agence nigérienne de presse (ANP) » is an
+                // agency even where ANP alone would be Algeria's army
+                if spans[j].label != s.label {
+                    spans[j].label = spans[i].label;
+                    spans[j].canonical = spans[i].canonical.clone();
+                } else {
                     match (spans[i].canonical.clone(), spans[j].canonical.clone()) {
                         (Some(c), None) => spans[j].canonical = Some(c),
                         (None, Some(c)) => spans[i].canonical = Some(c),
@@ -1062,6 +1102,28 @@ mod tests {
     }
 
     #[test]
+    fn an_acronym_takes_the_label_of_its_name_and_sources_are_not_groups() {
+        let t = "Selon l'Agence nigérienne de presse (ANP), les cars de la compagnie Sonef ont été visés.";
+        let lex = vec![
+            span(t, "Agence nigérienne de presse", Label::Org, Source::Lexicon, Some("org:anp-niger")),
+            span(t, "ANP", Label::ArmedGroup, Source::Lexicon, Some("ag:dz-anp")),
+        ];
+        let out = combine(t, vec![lex, vec![model(t, "Sonef", Label::ArmedGroup)]]);
+        assert_eq!(
+            show(t, &out),
+            vec![
+                ("Agence nigérienne de presse".into(), Label::Org, Some("org:anp-niger".into())),
+                ("ANP".into(), Label::Org, Some("org:anp-niger".into())),
+                // « la compagnie X »: a company
+                ("Sonef".into(), Label::Org, None),
+            ]
+        );
+        // a one-letter model span is no armed group
+        let t = "Le X a frappé la nuit dernière.";
+        assert!(combine(t, vec![vec![], vec![model(t, "X", Label::ArmedGroup)]]).is_empty());
+    }
+
+    #[test]
     fn hygiene_trims_function_words_and_punctuation() {
         let t = "Il a parlé de Belfast, des Forces armées - puis de la Défense du Mali. À La Haye, M. de Mistura.";
         let cases = [
@@ -1076,6 +1138,12 @@ mod tests {
             ("de Mistura", Label::Person, Some("de Mistura")),
             ("Belfast, des", Label::Location, Some("Belfast")),
         ];
+        let t2 = "Le Service de contre-terrorisme (CTS) irakien et les Forces (FDS.";
+        for (surface, want) in [("CTS) irakien", Some("CTS")), ("Forces (FDS", Some("Forces")), ("(CTS)", Some("CTS"))]
+        {
+            let got = hygiene(t2, model(t2, surface, Label::ArmedGroup)).map(|s| &t2[s.start_byte..s.end_byte]);
+            assert_eq!(got, want, "{surface:?}");
+        }
         for (surface, label, want) in cases {
             let got = hygiene(t, model(t, surface, label)).map(|s| &t[s.start_byte..s.end_byte]);
             assert_eq!(got, want, "{surface:?}");
