@@ -352,16 +352,27 @@ const ARMED_CONTEXT: &[&str] = &[
 ];
 const CONTEXT_WINDOW: usize = 6;
 
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Bytes read on each side of a name for its context: far more than [`CONTEXT_WINDOW`] words,
+/// and a bound, so a text without sentence punctuation costs no more per span.
+const CONTEXT_BYTES: usize = 400;
+
 fn org_context(text: &str, start: usize, end: usize) -> bool {
-    let sentence_start = text[..start].rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
+    let from = floor_char_boundary(text, start.saturating_sub(CONTEXT_BYTES));
+    let to = floor_char_boundary(text, (end + CONTEXT_BYTES).min(text.len()));
+    let sentence_start = text[from..start].rfind(['.', '!', '?', '\n']).map_or(from, |i| from + i + 1);
     let before = lower_words(&text[sentence_start..start]);
     let before = &before[before.len().saturating_sub(CONTEXT_WINDOW)..];
-    let after_end = text[end..].find(['.', '!', '?', '\n']).map_or(text.len(), |i| end + i);
+    let after_end = text[end..to].find(['.', '!', '?', '\n']).map_or(to, |i| end + i);
     let after = lower_words(&text[end..after_end]);
     let after = &after[..after.len().min(CONTEXT_WINDOW)];
-    let is = |w: &String, list: &[&str]| {
-        list.contains(&w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_string().as_str())
-    };
+    let is = |w: &String, list: &[&str]| list.contains(&w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\''));
     let armed = before.iter().any(|w| is(w, ARMED_CONTEXT)) || after.iter().any(|w| is(w, ARMED_CONTEXT_AFTER));
     !armed && before.iter().any(|w| is(w, ORG_CONTEXT_BEFORE))
 }
@@ -813,26 +824,20 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
             }
             Some(s)
         }
-        Label::Org => {
-            for head in ORG_LOWER_HEADS {
-                if surface.starts_with(head) && surface[head.len()..].starts_with(|c: char| c.is_uppercase()) {
-                    s.start_byte += head.len();
-                    break;
-                }
-            }
-            Some(s)
-        }
-        Label::ArmedGroup => {
-            for head in GROUP_HEADS {
-                if surface.starts_with(head) && surface[head.len()..].starts_with(|c: char| c.is_uppercase()) {
-                    s.start_byte += head.len();
-                    break;
-                }
-            }
-            Some(s)
-        }
+        Label::Org => Some(cut_lower_head(surface, s, ORG_LOWER_HEADS)),
+        Label::ArmedGroup => Some(cut_lower_head(surface, s, GROUP_HEADS)),
         _ => Some(s),
     }
+}
+
+/// `s` without the first of `heads` it starts with, when a capitalised name follows.
+fn cut_lower_head(surface: &str, mut s: Span, heads: &[&str]) -> Span {
+    if let Some(head) =
+        heads.iter().find(|h| surface.starts_with(**h) && surface[h.len()..].starts_with(|c: char| c.is_uppercase()))
+    {
+        s.start_byte += head.len();
+    }
+    s
 }
 
 fn is_acronym(w: &str) -> bool {
