@@ -137,6 +137,19 @@ pub struct PipelineInfo {
     pub models: serde_json::Map<String, serde_json::Value>,
 }
 
+/// `summary` of a record: the extractive French summary, its English and the English brief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The chosen sentences, code-point spans of `text`, in document order.
+    pub fr: Vec<SentenceSpan>,
+    /// Their English translation (entities protected); `null` without a translator.
+    pub en: Option<String>,
+    /// English brief of the actors, places and weapons (from the lexicons' English names).
+    pub en_brief: String,
+    /// The translator's identity, or `none: <why>`.
+    pub translator: String,
+}
+
 /// One output record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Annotated {
@@ -146,6 +159,6 @@ pub struct Annotated {
     pub meta: serde_json::Map<String, serde_json::Value>,
     pub sentences: Vec<SentenceSpan>,
     pub entities: Vec<Entity>,
-    pub summary: Option<serde_json::Value>,
+    pub summary: Option<Summary>,
     pub pipeline: PipelineInfo,
 }

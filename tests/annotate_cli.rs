@@ -16,7 +16,7 @@ fn entity_set(doc: &Value) -> Vec<(String, String)> {
 #[test]
 fn seed_article_tags_actors_places_weapons() {
     let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
-    let out = run(&["annotate", "--quiet", seed.to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", "--quiet", seed.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let docs = check_output(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(docs.len(), 1);
@@ -64,7 +64,14 @@ fn jsonl_txt_dirs_and_stdin_in_order_with_meta() {
     write(d, "corpus/a/b.txt", "Des drones ont frappé Gao.");
     write(d, "corpus/ignored.csv", "x");
     let out = vigie()
-        .args(["annotate", "--quiet", d.join("in.jsonl").to_str().unwrap(), d.join("corpus").to_str().unwrap(), "-"])
+        .args([
+            "annotate",
+            "--fast",
+            "--quiet",
+            d.join("in.jsonl").to_str().unwrap(),
+            d.join("corpus").to_str().unwrap(),
+            "-",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -122,6 +129,7 @@ fn bad_input_never_stops_the_run() {
     let err_path = d.join("err.jsonl");
     let out = run(&[
         "annotate",
+        "--fast",
         "--quiet",
         input.to_str().unwrap(),
         bad_txt.to_str().unwrap(),
@@ -170,8 +178,8 @@ fn many_threads_keep_input_order() {
         data.push_str(&vigie::corpus::jsonl_doc(&mut rng, i));
     }
     let input = write(dir.path(), "c.jsonl", data);
-    let one = run(&["annotate", "--quiet", "--threads", "1", input.to_str().unwrap()]);
-    let many = run(&["annotate", "--quiet", "--threads", "8", "--chunk-docs", "7", input.to_str().unwrap()]);
+    let one = run(&["annotate", "--fast", "--quiet", "--threads", "1", input.to_str().unwrap()]);
+    let many = run(&["annotate", "--fast", "--quiet", "--threads", "8", "--chunk-docs", "7", input.to_str().unwrap()]);
     assert!(one.status.success() && many.status.success());
     assert_eq!(one.stdout, many.stdout, "output must not depend on threads or batching");
     let docs = check_output(&String::from_utf8(many.stdout).unwrap());
@@ -183,19 +191,19 @@ fn many_threads_keep_input_order() {
 
 #[test]
 fn fatal_errors_and_usage() {
-    let out = run(&["annotate", "/nonexistent/input.jsonl"]);
+    let out = run(&["annotate", "--fast", "/nonexistent/input.jsonl"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/input.jsonl"));
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "a.jsonl", "{\"id\":1,\"text\":\"x\"}\n");
-    let out = run(&["annotate", "--resume", input.to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", "--resume", input.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--resume needs an output file"));
-    let out = run(&["annotate", "--threads", "many", input.to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", "--threads", "many", input.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let out = run(&["annotate", empty.to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", empty.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no .jsonl"));
 }
@@ -204,12 +212,18 @@ fn fatal_errors_and_usage() {
 fn report_on_stderr_and_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "a.jsonl", "{\"id\":1,\"text\":\"Le FLA attaque Kidal.\"}\n");
-    let out = run(&["annotate", input.to_str().unwrap(), "-o", dir.path().join("o.jsonl").to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", input.to_str().unwrap(), "-o", dir.path().join("o.jsonl").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("documents in 1, annotated 1, failed 0"), "{err}");
     assert!(err.contains("ARMED_GROUP=1") && err.contains("LOCATION=1"), "{err}");
-    let out =
-        run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", dir.path().join("o.jsonl").to_str().unwrap()]);
+    let out = run(&[
+        "annotate",
+        "--fast",
+        "--quiet",
+        input.to_str().unwrap(),
+        "-o",
+        dir.path().join("o.jsonl").to_str().unwrap(),
+    ]);
     assert!(out.stderr.is_empty());
 }
 
@@ -221,7 +235,7 @@ fn meta_keeps_the_input_field_order() {
         "a.jsonl",
         "{\"id\":1,\"text\":\"Kidal.\",\"url\":\"u\",\"date\":\"d\",\"title\":\"t\",\"source\":\"s\"}\n",
     );
-    let out = run(&["annotate", "--quiet", input.to_str().unwrap()]);
+    let out = run(&["annotate", "--fast", "--quiet", input.to_str().unwrap()]);
     let line = String::from_utf8(out.stdout).unwrap();
     assert!(line.contains(r#""meta":{"url":"u","date":"d","title":"t","source":"s"}"#), "{line}");
 }

@@ -18,7 +18,7 @@ fn annotated(dir: &Path) -> PathBuf {
     let generated: String = (0..30).map(|i| vigie::corpus::jsonl_doc(&mut rng, i)).collect();
     let input = write(dir, "in.jsonl", format!("{DOCS}{generated}"));
     let out = dir.join("annotated.jsonl");
-    let o = run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = run(&["annotate", "--fast", "--quiet", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
     out
 }
@@ -173,6 +173,6 @@ fn bad_inputs_give_clear_errors_and_no_output() {
     }
     let o = run(&["export", dir.path().join("absent.jsonl").to_str().unwrap(), "--format", "html", "-o", "x.html"]);
     assert_eq!(o.status.code(), Some(1));
-    let o = run(&["annotate", "--html", "r.html", "in.jsonl"]);
+    let o = run(&["annotate", "--fast", "--html", "r.html", "in.jsonl"]);
     assert_eq!(o.status.code(), Some(2), "--html needs -o");
 }

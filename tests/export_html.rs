@@ -89,6 +89,7 @@ fn annotate_with_report(input: &Path, dir: &Path) -> PathBuf {
     let (out, report) = (dir.join("out.jsonl"), dir.join("report.html"));
     let o = run(&[
         "annotate",
+        "--fast",
         "--quiet",
         input.to_str().unwrap(),
         "-o",

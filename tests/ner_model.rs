@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use vigie::doc::{Document, Label, Source};
 use vigie::ner::model::{ModelError, ModelTagger, NerConfig, NerModel, Precision, ADAPTER_FILE, CONFIG_FILE};
-use vigie::pipeline::Annotator;
+use vigie::pipeline::Pipeline;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,11 +46,11 @@ fn doc(id: &str, text: &str) -> Document {
 /// Entities the model alone finds in `texts` (through the pipeline's batched path).
 fn model_entities(texts: &[String]) -> Option<Vec<Vec<vigie::doc::Entity>>> {
     tagger()?;
-    static A: OnceLock<Annotator> = OnceLock::new();
+    static A: OnceLock<Pipeline> = OnceLock::new();
     let annotator = A.get_or_init(|| {
         let dir = model_dir().unwrap();
         let m = NerModel::load(&dir, Some(&root().join("models/e5"))).unwrap();
-        Annotator::new(vec![std::sync::Arc::new(ModelTagger::new(m))])
+        Pipeline::new(vec![std::sync::Arc::new(ModelTagger::new(m))])
     });
     let docs = texts.iter().enumerate().map(|(i, t)| doc(&format!("d{i}"), t)).collect();
     Some(annotator.annotate_batch(docs).into_iter().map(|r| r.expect("annotated").entities).collect())
@@ -317,7 +317,7 @@ fn int8_encoders_agree_with_fp32() {
         assert!(agree >= min_agree, "{}: only {agree:.4} of word tags agree with fp32", precision.as_str());
         assert!(got.iter().flatten().all(|p| p.prob.is_finite() && p.prob > 0.0 && p.prob <= 1.0 + 1e-6));
         // the pipeline path: spans on the raw text keep the offset invariants
-        let annotator = Annotator::new(vec![std::sync::Arc::new(ModelTagger::new(model))]);
+        let annotator = Pipeline::new(vec![std::sync::Arc::new(ModelTagger::new(model))]);
         let docs = texts.iter().enumerate().map(|(i, t)| doc(&format!("d{i}"), t)).collect();
         let mut spans = 0;
         for (r, text) in annotator.annotate_batch(docs).into_iter().zip(&texts) {
@@ -346,7 +346,7 @@ fn int8_output_is_the_same_on_every_fbgemm_path() {
     let entities = |forced: Option<&str>, name: &str| {
         let out = tmp.path().join(name);
         let mut cmd = vigie();
-        cmd.args(["annotate", "--quiet", "--ner-precision", "int8", "--ner-model"])
+        cmd.args(["annotate", "--quiet", "--no-summary", "--ner-precision", "int8", "--ner-model"])
             .arg(&dir)
             .arg(&gold)
             .arg("-o")

@@ -110,9 +110,9 @@ impl Worker {
         w
     }
 
-    /// Waits for the "connected" line: signal handlers installed, lexicons loaded.
+    /// Waits for the "connected" line: signal handlers installed, lexicons and models loaded.
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while !std::fs::read_to_string(&self.stderr).unwrap_or_default().contains("connected to") {
             assert!(
                 Instant::now() < deadline,
@@ -158,7 +158,8 @@ impl Drop for Worker {
 
 /// Worker flags of the tests: one thread, fast metrics, short ack wait so a killed worker's
 /// documents come back quickly.
-const TEST_WORKER: [&str; 8] = ["--threads", "1", "--metrics-every", "0.5", "--ack-wait", "2", "--in-flight", "8"];
+const TEST_WORKER: [&str; 9] =
+    ["--fast", "--threads", "1", "--metrics-every", "0.5", "--ack-wait", "2", "--in-flight", "8"];
 
 /// `name=value` from a metrics line.
 fn metric(line: &str, name: &str) -> u64 {
@@ -297,7 +298,7 @@ fn two_workers_one_killed_give_exactly_the_annotate_output_and_poison_is_dead_le
     text.push_str("{\"id\":\"x-3\",\"text\":\"Tirs de mortiers \\u0007 à Kidal.\",\"lang\":\"fr\"}\n");
     let corpus = write(dir.path(), "corpus.jsonl", text);
     let expected = dir.path().join("expected.jsonl");
-    run_ok(&["annotate", "-q", corpus.to_str().unwrap(), "-o", expected.to_str().unwrap()]);
+    run_ok(&["annotate", "--fast", "-q", corpus.to_str().unwrap(), "-o", expected.to_str().unwrap()]);
     let expected = line_set(&expected);
     assert_eq!(expected.len(), 503);
 
@@ -395,6 +396,48 @@ fn two_workers_one_killed_give_exactly_the_annotate_output_and_poison_is_dead_le
     assert_eq!(probe.messages("VIGIE_DOCS"), 0);
 }
 
+/// The worker runs the same pipeline as `annotate`, the full one by default (model, summary,
+/// English): its output equals `annotate`'s, line for line.
+#[test]
+fn a_worker_with_the_full_pipeline_gives_exactly_the_annotate_output() {
+    if !full_pipeline_available() {
+        return;
+    }
+    let Some(nats) = NatsServer::start() else { return };
+    let url = nats.url();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(5);
+    let mut text: String = (0..24).map(|i| jsonl_doc(&mut rng, i)).collect();
+    text.push_str(concat!(
+        "{\"id\":\"seed\",\"text\":\"Le Front de libération de l'Azawad (FLA) a tendu une embuscade ",
+        "à un convoi des Forces armées maliennes (FAMa) et d'Africa Corps près d'Aguelhoc, dans la région de Kidal. ",
+        "Selon l'AFP, au moins douze soldats ont été tués. Médecins sans frontières a soigné des blessés à Kidal. ",
+        "Le ministère de la Défense a annoncé une enquête.\"}\n"
+    ));
+    let corpus = write(dir.path(), "corpus.jsonl", text);
+    let expected = dir.path().join("expected.jsonl");
+    run_ok(&["annotate", "-q", corpus.to_str().unwrap(), "-o", expected.to_str().unwrap()]);
+    let expected = line_set(&expected);
+    assert_eq!(expected.len(), 25);
+    for l in &expected {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(v["summary"]["fr"].is_array(), "the default pipeline summarises: {l}");
+        assert!(v["pipeline"]["models"]["ner.model"].is_object(), "the default pipeline runs the model: {l}");
+    }
+    let w = Worker::start(&url, dir.path(), "full", &["--threads", "2", "--metrics-every", "1", "--ack-wait", "30"]);
+    run_ok(&["submit", corpus.to_str().unwrap(), "--nats", &url]);
+    let out = dir.path().join("out.jsonl");
+    let (code, err) = collect(&url, &out, &dir.path().join("dead.jsonl"), true);
+    assert_eq!(code, Some(0), "{err}");
+    let last = w.stop();
+    assert_eq!(metric(&last, "processed"), 25, "{last}");
+    let got = line_set(&out);
+    if let Some(diff) = got.difference(&expected).next() {
+        panic!("worker output differs from annotate's:\n got: {diff}\nall expected: {expected:?}");
+    }
+    assert_eq!(got, expected);
+}
+
 #[test]
 fn transient_failures_are_retried_then_dead_lettered() {
     let Some(nats) = NatsServer::start() else { return };
@@ -404,7 +447,7 @@ fn transient_failures_are_retried_then_dead_lettered() {
         &url,
         dir.path(),
         "w",
-        &["--threads", "1", "--max-deliver", "3", "--backoff", "0.1,0.2", "--ack-wait", "5"],
+        &["--fast", "--threads", "1", "--max-deliver", "3", "--backoff", "0.1,0.2", "--ack-wait", "5"],
     );
     let probe = Probe::new(&url);
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -479,6 +522,7 @@ fn throughput() {
         let t = Instant::now();
         run_ok(&[
             "annotate",
+            "--fast",
             "-q",
             "-j",
             j,
@@ -500,7 +544,12 @@ fn throughput() {
         let t = Instant::now();
         let ws: Vec<Worker> = (0..workers)
             .map(|i| {
-                Worker::start(&url, dir.path(), &format!("bench{i}"), &["--threads", threads, "--metrics-every", "60"])
+                Worker::start(
+                    &url,
+                    dir.path(),
+                    &format!("bench{i}"),
+                    &["--fast", "--threads", threads, "--metrics-every", "60"],
+                )
             })
             .collect();
         while probe.messages("VIGIE_RESULTS") < n || probe.messages("VIGIE_DOCS") > 0 {

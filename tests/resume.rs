@@ -20,7 +20,8 @@ fn corpus(dir: &Path, n: u64) -> std::path::PathBuf {
 
 fn reference(input: &Path, dir: &Path) -> (Vec<u8>, Vec<u8>) {
     let out = dir.join("ref.jsonl");
-    let st = run(&["annotate", "--quiet", "--threads", "2", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let st =
+        run(&["annotate", "--fast", "--quiet", "--threads", "2", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(st.status.code(), Some(3)); // the broken lines
     (std::fs::read(&out).unwrap(), std::fs::read(dir.join("ref.jsonl.errors.jsonl")).unwrap())
 }
@@ -41,7 +42,7 @@ fn resume_after_kill9_at_random_points_is_exact() {
     for round in 0..4 {
         let out = dir.path().join(format!("r{round}.jsonl"));
         let args = |resume: bool| {
-            let mut a = vec!["annotate", "--quiet", "--threads", "1", "--chunk-docs", "13"];
+            let mut a = vec!["annotate", "--fast", "--quiet", "--threads", "1", "--chunk-docs", "13"];
             if resume {
                 a.push("--resume");
             }
@@ -94,6 +95,7 @@ fn sigint_checkpoints_then_resume_completes() {
     let child = vigie()
         .args([
             "annotate",
+            "--fast",
             "--quiet",
             "--threads",
             "1",
@@ -118,6 +120,7 @@ fn sigint_checkpoints_then_resume_completes() {
     }
     let r = run(&[
         "annotate",
+        "--fast",
         "--quiet",
         "--resume",
         "--threads",
@@ -135,19 +138,21 @@ fn resume_refuses_changed_inputs_and_unknown_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "a.jsonl", "{\"id\":1,\"text\":\"Le FLA attaque Kidal.\"}\n");
     let out = dir.path().join("o.jsonl");
-    assert!(run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", out.to_str().unwrap()]).status.success());
+    assert!(run(&["annotate", "--fast", "--quiet", input.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .status
+        .success());
     // Completed: --resume is a no-op.
-    let r = run(&["annotate", "--resume", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let r = run(&["annotate", "--fast", "--resume", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&r.stderr).contains("already complete"));
     // Inputs changed: refused.
     write(dir.path(), "a.jsonl", "{\"id\":1,\"text\":\"Le FLA attaque Kidal.\"}\n{\"id\":2,\"text\":\"Gao.\"}\n");
-    let r = run(&["annotate", "--resume", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let r = run(&["annotate", "--fast", "--resume", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&r.stderr).contains("differ"));
     // An output vigie did not write: refused rather than overwritten.
     let foreign = write(dir.path(), "foreign.jsonl", "precious\n");
-    let r = run(&["annotate", "--resume", input.to_str().unwrap(), "-o", foreign.to_str().unwrap()]);
+    let r = run(&["annotate", "--fast", "--resume", input.to_str().unwrap(), "-o", foreign.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "precious\n");
 }

@@ -18,7 +18,7 @@ fn union_of_shards_equals_single_run() {
     let input = write(dir.path(), "c.jsonl", data);
     let single = dir.path().join("single.jsonl");
     assert_eq!(
-        run(&["annotate", "--quiet", input.to_str().unwrap(), "-o", single.to_str().unwrap()]).status.code(),
+        run(&["annotate", "--fast", "--quiet", input.to_str().unwrap(), "-o", single.to_str().unwrap()]).status.code(),
         Some(3)
     );
     let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().map(String::from).collect::<Vec<_>>();
@@ -27,7 +27,16 @@ fn union_of_shards_equals_single_run() {
     for i in 0..n {
         let o = dir.path().join(format!("s{i}.jsonl"));
         let shard = format!("{i}/{n}");
-        let st = run(&["annotate", "--quiet", "--shard", &shard, input.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+        let st = run(&[
+            "annotate",
+            "--fast",
+            "--quiet",
+            "--shard",
+            &shard,
+            input.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ]);
         assert!(matches!(st.status.code(), Some(0) | Some(3)));
         let part = lines(&o);
         assert!(part.len() > 300, "shard {i} holds {} documents: the hash should spread them", part.len());
@@ -45,7 +54,7 @@ fn union_of_shards_equals_single_run() {
 #[test]
 fn bad_shard_specs_are_usage_errors() {
     for bad in ["3/3", "1", "a/2", "0/0"] {
-        let out = run(&["annotate", "--shard", bad, "x.jsonl"]);
+        let out = run(&["annotate", "--fast", "--shard", bad, "x.jsonl"]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }

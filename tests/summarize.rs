@@ -188,3 +188,98 @@ fn annotate_summarize_bad_settings_are_usage_or_fatal_errors() {
     let out = run(&["annotate", "--summarize", "--summary-precision", "int4", seed.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Summary spans of one record: whole sentences of it, in order, k of them (or all).
+fn check_summary_spans(doc: &serde_json::Value, k: usize) {
+    let s = &doc["summary"];
+    let sentences: Vec<(u64, u64)> = doc["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["start"].as_u64().unwrap(), x["end"].as_u64().unwrap()))
+        .collect();
+    let fr = s["fr"].as_array().unwrap();
+    assert_eq!(fr.len(), k.min(sentences.len()), "{s}");
+    let mut last = 0;
+    for span in fr {
+        let (a, b) = (span["start"].as_u64().unwrap(), span["end"].as_u64().unwrap());
+        assert!(a >= last, "in order: {s}");
+        assert!(sentences.contains(&(a, b)), "summary spans are sentences of the document: {s}");
+        last = b;
+    }
+}
+
+/// The default pipeline summarises from the NER encoder's own pass (no E5 load), and --fast
+/// --summarize from TF-IDF vectors (no model at all); both give whole sentences in order.
+#[test]
+fn default_pipeline_summaries_come_from_the_ner_pass_and_fast_ones_from_tfidf() {
+    let Some(seed) = shared("seed/convoy_aguelhoc_2025-06.txt") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = write(
+        tmp.path(),
+        "more.jsonl",
+        format!(
+            "{{\"id\":\"a\",\"text\":{}}}\n{{\"id\":\"one\",\"text\":\"Le FLA a attaqué Kidal.\"}}\n",
+            serde_json::to_string(ARTICLE).unwrap()
+        ),
+    );
+    let out = run(&[
+        "annotate",
+        "--fast",
+        "--summarize",
+        "--translator",
+        "none",
+        seed.to_str().unwrap(),
+        extra.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = check_output(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(docs.len(), 3);
+    for d in &docs {
+        check_summary_spans(d, 3);
+        assert_eq!(d["pipeline"]["models"]["summary"]["vectors"], "lexical");
+        assert!(d["pipeline"]["models"].get("ner.model").is_none());
+    }
+    assert_eq!(docs[2]["summary"]["fr"].as_array().unwrap().len(), 1, "a one-sentence text is its own summary");
+
+    if !full_pipeline_available() {
+        return;
+    }
+    let out = run(&[
+        "annotate",
+        "--translator",
+        "none",
+        "--summary-sentences",
+        "2",
+        seed.to_str().unwrap(),
+        extra.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs = check_output(&String::from_utf8(out.stdout).unwrap());
+    for d in &docs {
+        check_summary_spans(d, 2);
+        let m = &d["pipeline"]["models"];
+        assert_eq!(m["summary"]["vectors"], "ner-encoder", "{m}");
+        assert!(m["ner.model"].is_object(), "{m}");
+    }
+    // the article's lead sentence names the attack; a summary of 2 must not be the deuil/marchés filler
+    let text: Vec<char> = docs[1]["text"].as_str().unwrap().chars().collect();
+    let chosen: String = docs[1]["summary"]["fr"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            text[s["start"].as_u64().unwrap() as usize..s["end"].as_u64().unwrap() as usize].iter().collect::<String>()
+        })
+        .collect();
+    assert!(chosen.contains("convoi"), "{chosen}");
+
+    // NER vectors without a model is a usage error with a clear message
+    let out = run(&["annotate", "--fast", "--summarize", "--summary-vectors", "ner", seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs the NER model"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -31,9 +31,6 @@ pub struct AnnotateArgs {
     /// Largest accepted document text in bytes; larger documents go to the errors file.
     #[arg(long, default_value_t = IngestOptions::default().max_doc_bytes, value_name = "BYTES")]
     pub max_doc_bytes: u64,
-    /// Load lexicons from this folder instead of the built-in copy of models/lexicons.
-    #[arg(long, value_name = "DIR")]
-    pub lexicons: Option<PathBuf>,
     /// Process only shard I of N (0-based; documents whose id hashes there), e.g. one Kubernetes
     /// indexed Job or Slurm array task each; with --resume a failed shard is simply rerun.
     #[arg(long, value_name = "I/N")]
@@ -41,72 +38,19 @@ pub struct AnnotateArgs {
     /// After the run, also write the HTML report of the output file here (needs -o).
     #[arg(long, value_name = "REPORT.html", requires = "output")]
     pub html: Option<PathBuf>,
-    /// Also tag with this transformer NER model folder (e.g. models/ner-fr): persons,
-    /// organisations, places and other names beyond the lexicons (`source: "model"`).
-    #[arg(long, value_name = "DIR", env = "VIGIE_NER_MODEL")]
-    pub ner_model: Option<PathBuf>,
-    /// Base encoder folder for --ner-model (default: the one named in its ner_config.json,
-    /// e.g. models/e5 next to models/ner-fr).
-    #[arg(long, value_name = "DIR", requires = "ner_model")]
-    pub ner_base: Option<PathBuf>,
-    /// Precision of the NER model's encoder: auto (int8 wherever fbgemm runs it faster at the
-    /// same F1, i.e. CPUs with AVX2; fp32 elsewhere), int8 (every projection int8 through fbgemm; needs
-    /// AVX2) or fp32 (rust-bert's BertModel as is). The choice and its reason are in
-    /// `pipeline.models` and the final report.
-    #[arg(long, value_enum, default_value = "auto", value_name = "P")]
-    pub ner_precision: crate::models::int8::Precision,
-    /// Add `summary`: an extractive French summary (E5 sentence embeddings), its English
-    /// translation and an English brief of the actors, places and weapons.
-    #[arg(long)]
-    pub summarize: bool,
-    /// Sentences per summary (implies --summarize).
-    #[arg(long, value_name = "K")]
-    pub summary_sentences: Option<usize>,
-    /// Translator for `summary.en`: auto = Marian when --marian-model is given, else Apertium
-    /// when installed, else none (with a warning).
-    #[arg(long, value_enum, default_value = "auto")]
-    pub translator: crate::translate::TranslatorKind,
-    /// Local Marian (opus-mt fr-en) model folder for --translator marian/auto.
-    #[arg(long, value_name = "DIR", env = "VIGIE_MARIAN_MODEL")]
-    pub marian_model: Option<PathBuf>,
-    /// Imported E5 encoder folder used for summaries.
-    #[arg(long, value_name = "DIR", default_value = "models/e5")]
-    pub encoder: PathBuf,
-    /// Precision of the summaries' E5 encoder: auto (fp32 on every CPU so far: int8 summaries
-    /// scored lower on the development set), fp32 or int8 (about 3x faster on AVX-512 VNNI).
-    #[arg(long, value_enum, default_value = "auto", value_name = "P")]
-    pub summary_precision: crate::models::int8::Precision,
+    #[command(flatten)]
+    pub pipeline: super::pipeline_args::PipelineArgs,
     /// Documents per parallel batch (memory/throughput trade-off).
     #[arg(long, default_value_t = 256, hide = true)]
     pub chunk_docs: usize,
 }
 
 pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
-    if a.ner_model.is_some() {
-        // the model batches a whole chunk on libtorch's threads
+    if a.pipeline.uses_torch() {
+        // models batch a whole chunk on libtorch's threads
         tch::set_num_threads(a.threads.unwrap_or(RunOptions::default().threads).max(1) as i32);
     }
-    let annotator = pipeline::annotator_with_model(
-        a.lexicons.as_deref(),
-        a.ner_model.as_deref(),
-        a.ner_base.as_deref(),
-        a.ner_precision,
-    )
-    .context("building the pipeline")?;
-    let annotator = if a.summarize || a.summary_sentences.is_some() {
-        let k = a.summary_sentences.unwrap_or(crate::summarize::SummaryConfig::default().k);
-        let cfg = crate::summarize::SummaryConfig { k, ..Default::default() };
-        cfg.validate().context("--summary-sentences")?;
-        let encoder = crate::models::e5::E5Encoder::load_with(&a.encoder, a.summary_precision)
-            .context("loading the E5 encoder for summaries")?;
-        let (translator, why) = crate::translate::choose(a.translator, a.marian_model.as_deref())?;
-        if translator.is_none() && !a.quiet {
-            eprintln!("vigie: warning: no translator ({why}); summary.en will be null");
-        }
-        annotator.with_summary(pipeline::summary::SummaryStage::new(encoder, cfg, translator, why))
-    } else {
-        annotator
-    };
+    let annotator = a.pipeline.build(a.quiet)?;
     let stop = pipeline::run::stop_flag();
     {
         let stop = stop.clone();

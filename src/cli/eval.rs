@@ -30,9 +30,22 @@ pub struct SummArgs {
     /// Sentences per summary (for vigie and for the lead baseline).
     #[arg(long, default_value_t = 1)]
     pub k: usize,
-    /// Imported E5 encoder folder.
+    /// Sentence vectors: ner (pooled from the NER model's encoder pass, as `vigie annotate`
+    /// does by default) or e5 (a separate multilingual-e5-small pass, --model).
+    #[arg(long, value_enum, default_value = "ner", value_name = "V")]
+    pub vectors: super::pipeline_args::VectorsChoice,
+    /// NER model folder for --vectors ner (default: models/ner-fr).
+    #[arg(long, value_name = "DIR", env = "VIGIE_NER_MODEL")]
+    pub ner_model: Option<PathBuf>,
+    /// Share of lexical TF-IDF vectors joined to the NER encoder's (--vectors ner; 0-1).
+    #[arg(long, value_name = "W", default_value_t = crate::pipeline::DEFAULT_LEXICAL_WEIGHT)]
+    pub lexical_weight: f32,
+    /// Imported E5 encoder folder for --vectors e5.
     #[arg(long, default_value = "models/e5")]
     pub model: PathBuf,
+    /// libtorch threads.
+    #[arg(short = 'j', long, default_value_t = 2)]
+    pub threads: usize,
     /// Score only the first N documents.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -48,7 +61,8 @@ pub struct SummArgs {
     /// Sentence length that fits best, in words (default 35).
     #[arg(long, value_name = "N")]
     pub target_words: Option<usize>,
-    /// Precision of the E5 encoder (as annotate --summary-precision): auto, fp32 or int8.
+    /// Precision of the encoder (E5: as annotate --summary-precision; NER: as --ner-precision):
+    /// auto, fp32 or int8.
     #[arg(long, value_enum, default_value = "auto", value_name = "P")]
     pub precision: crate::models::int8::Precision,
 }
@@ -121,6 +135,9 @@ pub struct NerArgs {
     /// Precision of the --model encoder (as annotate --ner-precision): auto, int8 or fp32.
     #[arg(long, value_enum, default_value = "auto", value_name = "P", requires = "model")]
     pub precision: crate::ner::model::Precision,
+    /// Embedding rows of --model kept in memory: latin (default) or full.
+    #[arg(long, default_value = "latin", value_name = "V")]
+    pub vocab: crate::ner::model::VocabPolicy,
     /// With --model or --pipeline: also write the predictions here (CoNLL or JSONL, as the gold).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
@@ -147,7 +164,16 @@ pub struct NerArgs {
 /// Tags gold JSONL text with the annotate pipeline; returns predictions as JSONL.
 fn pipeline_predictions(a: &NerArgs, gold_text: &str) -> anyhow::Result<String> {
     use crate::doc::{DocId, Document};
-    let annotator = crate::pipeline::annotator_with_model(None, a.model.as_deref(), a.base.as_deref(), a.precision)?;
+    let annotator = crate::pipeline::PipelineConfig {
+        ner: a.model.as_ref().map(|m| crate::pipeline::NerSettings {
+            model: m.clone(),
+            base: a.base.clone(),
+            precision: a.precision,
+            vocab: a.vocab,
+        }),
+        ..crate::pipeline::PipelineConfig::fast()
+    }
+    .build()?;
     let mut docs = Vec::new();
     for (i, line) in gold_text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: serde_json::Value =
@@ -261,7 +287,8 @@ fn mt_run(a: MtArgs) -> anyhow::Result<i32> {
                 }
             };
             let annotator = if a.no_protect { None } else { Some(crate::pipeline::default_annotator(None)?) };
-            let (out, stats) = translate_sentences(tr.as_ref(), &src, annotator.as_ref())?;
+            let finder = annotator.as_ref().map(|p| p as &dyn crate::translate::EntityFinder);
+            let (out, stats) = translate_sentences(tr.as_ref(), &src, finder)?;
             let secs = started.elapsed().as_secs_f64();
             if let Some(m) = &marian {
                 let st = *m.1.lock().unwrap();
@@ -347,7 +374,7 @@ struct SummRecord {
 
 fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     use crate::eval::summ;
-    use crate::summarize::{summarize_batch, SummaryConfig};
+    use crate::summarize::SummaryConfig;
     /// Documents whose sentences are embedded in one encoder call.
     const DOCS_PER_CALL: usize = 16;
 
@@ -362,7 +389,9 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
         records.push(r);
     }
     anyhow::ensure!(!records.is_empty(), "{}: no documents", a.jsonl.display());
-    let encoder = crate::models::e5::E5Encoder::load_with(&a.model, a.precision)?;
+    use super::pipeline_args::VectorsChoice;
+    use crate::pipeline::{NerSettings, PipelineConfig, SummarySettings, SummaryVectors};
+    tch::set_num_threads(a.threads.max(1) as i32);
     let d = SummaryConfig::default();
     let cfg = SummaryConfig {
         k: a.k,
@@ -373,19 +402,59 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
         ..d
     };
     cfg.validate()?;
-
-    let join = |doc: &str, ranges: &[std::ops::Range<usize>]| {
-        ranges.iter().map(|r| &doc[r.clone()]).collect::<Vec<_>>().join(" ")
+    let (ner, vectors) = match a.vectors {
+        VectorsChoice::Ner => (
+            Some(NerSettings {
+                model: a.ner_model.clone().unwrap_or_else(|| crate::pipeline::default_models_dir().join("ner-fr")),
+                base: None,
+                precision: a.precision,
+                vocab: Default::default(),
+            }),
+            SummaryVectors::NerEncoder { lexical: a.lexical_weight },
+        ),
+        VectorsChoice::Lexical => (None, SummaryVectors::Lexical),
+        VectorsChoice::E5 => (None, SummaryVectors::E5 { dir: a.model.clone(), precision: a.precision }),
     };
+    // the annotate pipeline without translation: summaries are scored in French
+    let pipeline = PipelineConfig {
+        lexicons: None,
+        ner,
+        summary: Some(SummarySettings {
+            config: cfg.clone(),
+            vectors,
+            translator: crate::translate::TranslatorKind::None,
+            marian_model: None,
+        }),
+    }
+    .build()?;
+    let encoder_desc = pipeline.info().models.get("summary").map(|v| v.to_string()).unwrap_or_default();
+
     let started = std::time::Instant::now();
     let mut ours = Vec::with_capacity(records.len());
-    for chunk in records.chunks(DOCS_PER_CALL) {
-        let docs: Vec<&str> = chunk.iter().map(|r| r.document.as_str()).collect();
-        for (doc, ranges) in docs.iter().zip(summarize_batch(&encoder, &docs, &cfg)?) {
-            ours.push(join(doc, &ranges));
+    for (n, chunk) in records.chunks(DOCS_PER_CALL).enumerate() {
+        let docs: Vec<crate::doc::Document> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| crate::doc::Document {
+                id: crate::doc::DocId::Str(format!("{}", n * DOCS_PER_CALL + i)),
+                text: r.document.clone(),
+                lang: None,
+                meta: Default::default(),
+            })
+            .collect();
+        for r in pipeline.annotate_batch(docs) {
+            let r = r.map_err(|e| anyhow::anyhow!("summarising: {e}"))?;
+            let chars: Vec<char> = r.text.chars().collect();
+            let fr = r.summary.map(|s| s.fr).unwrap_or_default();
+            ours.push(
+                fr.iter().map(|c| chars[c.start..c.end].iter().collect::<String>()).collect::<Vec<_>>().join(" "),
+            );
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let join = |doc: &str, ranges: &[std::ops::Range<usize>]| {
+        ranges.iter().map(|r| &doc[r.clone()]).collect::<Vec<_>>().join(" ")
+    };
     let lead: Vec<String> = records
         .iter()
         .map(|r| {
@@ -396,12 +465,10 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     let peer: Option<Vec<String>> = records.iter().map(|r| r.barthez_output.clone()).collect();
 
     println!(
-        "documents: {} | summariser: {:.1}s = {:.2} docs/s (encoder {} {}, k={}, centrality {} + position {} + length {} (target {} words), MMR λ={})",
+        "documents: {} | pipeline (segment, tag, resolve, summarize): {:.1}s = {:.2} docs/s (vectors {encoder_desc}, k={}, centrality {} + position {} + length {} (target {} words), MMR λ={})",
         records.len(),
         secs,
         records.len() as f64 / secs.max(1e-9),
-        a.model.display(),
-        format!("{} [{}]", encoder.precision(), encoder.precision_info().reason),
         cfg.k,
         cfg.centrality_weight,
         cfg.position_weight,
@@ -444,7 +511,7 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
             use crate::ner::model::{predict, ModelTagger, NerModel};
             tch::set_num_threads(a.threads.max(1) as i32);
             let t0 = std::time::Instant::now();
-            let tagger = ModelTagger::new(NerModel::load_with(dir, a.base.as_deref(), a.precision)?);
+            let tagger = ModelTagger::new(NerModel::load_opts(dir, a.base.as_deref(), a.precision, a.vocab)?);
             let load = t0.elapsed().as_secs_f64();
             let text = std::fs::read_to_string(&a.gold).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
             let jsonl = text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
@@ -465,6 +532,11 @@ fn ner_run(a: NerArgs) -> anyhow::Result<i32> {
                 p.seconds,
                 p.words as f64 / p.seconds.max(1e-9),
                 a.threads
+            );
+            let (policy, rows, total, fell, pieces) = tagger.model().vocab_info();
+            println!(
+                "vocabulary: {policy}, {rows} of {total} embedding rows in memory; {fell} of {pieces} pieces read as <unk> ({:.4}%)",
+                100.0 * fell as f64 / pieces.max(1) as f64
             );
             let st = tagger.model().stats();
             println!(

@@ -9,6 +9,7 @@ mod eval;
 mod export;
 mod models;
 mod nats;
+mod pipeline_args;
 mod submit;
 mod train;
 mod worker;

@@ -3,7 +3,6 @@ use super::nats::{parse_secs, QueueArgs};
 use crate::queue::worker::{default_in_flight, run_worker, Metrics, WorkerOptions};
 use crate::queue::QueueConfig;
 use anyhow::Context;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,9 +31,8 @@ pub struct WorkerArgs {
     /// Seconds between two metrics lines on stderr.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     pub metrics_every: Duration,
-    /// Load lexicons from this folder instead of the built-in copy of models/lexicons.
-    #[arg(long, value_name = "DIR")]
-    pub lexicons: Option<PathBuf>,
+    #[command(flatten)]
+    pub pipeline: super::pipeline_args::PipelineArgs,
 }
 
 fn metrics_line(m: &Metrics, last: bool) -> String {
@@ -94,8 +92,10 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<i32> {
             }
         });
         // Models are loaded once per worker, after the signal handlers are in place.
-        let annotator =
-            Arc::new(crate::pipeline::default_annotator(a.lexicons.as_deref()).context("loading lexicons")?);
+        if a.pipeline.uses_torch() {
+            tch::set_num_threads(threads as i32);
+        }
+        let annotator = Arc::new(a.pipeline.build(false)?);
         let (client, js) = crate::queue::connect(&a.queue.nats, "vigie worker").await?;
         eprintln!(
             "vigie worker: connected to {}, {threads} annotation threads, consuming {}",

@@ -71,7 +71,7 @@ pub fn row(doc: &Annotated) -> Vec<String> {
     let actor = |i: usize| actors.get(i).map(|e| display_name(e).to_string()).unwrap_or_default();
     let kind = |i: usize| actors.get(i).and_then(|e| e.canonical.as_ref()?.kind.clone()).unwrap_or_default();
     let names = |l: Label| distinct(doc, l).iter().map(|e| display_name(e)).collect::<Vec<_>>().join("; ");
-    let summary_en = doc.summary.as_ref().and_then(|s| s.get("en")?.as_str()).unwrap_or_default().to_string();
+    let summary_en = doc.summary.as_ref().and_then(|s| s.en.clone()).unwrap_or_default();
     vec![
         doc.id.to_string(),
         meta(doc, "date"),

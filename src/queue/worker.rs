@@ -2,7 +2,7 @@
 //! `annotate`, publishes the results and acks the inputs.
 //!
 //! ```text
-//! pull batches ──▶ up to `in_flight` documents at once ──▶ rayon pool (annotate + encode)
+//! pull batches ──▶ up to `in_flight` documents at once ──▶ chunks through the pipeline (rayon pool)
 //!                    └─ publish result, await the stream's ack ─▶ ack the input
 //! ```
 //! The annotation is CPU-bound and runs on a rayon pool of `threads` threads; the async runtime only
@@ -28,7 +28,8 @@ use super::{decode_document, doc_key, header_value, payload_key, QueueConfig, Qu
 use super::{HDR_DELIVERIES, HDR_DOC_ID, HDR_REASON, HDR_SOURCE_SEQ};
 use crate::doc::DocId;
 use crate::emit::encode_jsonl;
-use crate::pipeline::Annotator;
+use crate::pipeline::batcher::Batcher;
+use crate::pipeline::Pipeline;
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, message::PublishMessage as Publish, AckKind};
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -145,6 +146,10 @@ fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
+/// How long the first document of a chunk waits for others to join it (the documents of one
+/// pull batch arrive within microseconds of each other).
+const BATCH_LINGER: Duration = Duration::from_millis(20);
+
 struct Ctx {
     js: jetstream::Context,
     cfg: QueueConfig,
@@ -153,8 +158,8 @@ struct Ctx {
     /// The consumer's actual `ack_wait`.
     ack_wait: Duration,
     max_payload: usize,
-    annotator: Arc<Annotator>,
-    pool: rayon::ThreadPool,
+    /// Gathers the documents in work into chunks for the pipeline (models batch across them).
+    batcher: Batcher,
     counters: Counters,
 }
 
@@ -188,7 +193,7 @@ pub async fn run_worker(
     client: &async_nats::Client,
     js: &jetstream::Context,
     cfg: &QueueConfig,
-    annotator: Arc<Annotator>,
+    annotator: Arc<Pipeline>,
     opts: &WorkerOptions,
     shutdown: tokio::sync::watch::Receiver<bool>,
     on_metrics: impl Fn(&Metrics) + Send + 'static,
@@ -208,8 +213,7 @@ pub async fn run_worker(
         max_deliver: if actual.max_deliver > 0 { actual.max_deliver } else { cfg.max_deliver },
         ack_wait: if actual.ack_wait.is_zero() { cfg.ack_wait } else { actual.ack_wait },
         max_payload: super::max_payload(client),
-        annotator,
-        pool,
+        batcher: Batcher::start(annotator, pool, opts.in_flight.max(1), BATCH_LINGER),
         counters: Counters::default(),
     });
 
@@ -291,10 +295,9 @@ async fn process(ctx: &Ctx, msg: &jetstream::Message) {
     };
     let id = doc.id.clone();
     let annotated = {
-        let annotator = ctx.annotator.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        ctx.pool.spawn(move || {
-            let _ = tx.send(annotator.annotate(doc).map(|a| encode_jsonl(&a)));
+        ctx.batcher.submit(doc, move |r| {
+            let _ = tx.send(r.map(|a| encode_jsonl(&a)));
         });
         // Keep the server from redelivering a slow document while it is in work.
         let mut rx = std::pin::pin!(rx);

@@ -34,6 +34,7 @@
 //! [`summarize_batch`] embeds the sentences of several documents in one call.
 
 pub mod brief;
+pub mod lexical;
 
 use std::ops::Range;
 
@@ -158,9 +159,15 @@ fn markup_like(s: &str) -> bool {
 
 /// The first `cfg.max_sentences` sentences of `text`, with their priority.
 pub fn candidates(text: &str, cfg: &SummaryConfig) -> Vec<Candidate> {
-    segment(text)
-        .into_iter()
+    candidates_in(text, &segment(text), cfg)
+}
+
+/// [`candidates`] over a segmentation already made (byte ranges of `text`).
+pub fn candidates_in(text: &str, sentences: &[Range<usize>], cfg: &SummaryConfig) -> Vec<Candidate> {
+    sentences
+        .iter()
         .take(cfg.max_sentences)
+        .cloned()
         .map(|range| {
             let s = &text[range.clone()];
             let words = word_count(s);
@@ -285,6 +292,26 @@ pub fn summarize_batch(
             Ok(select(cs, embs, cfg)?.into_iter().map(|i| cs[i].range.clone()).collect())
         })
         .collect()
+}
+
+/// Summary of a text whose sentences (`sentences`, byte ranges, the whole segmentation) already
+/// have vectors (`vectors[i]` for sentence i, L2-normalised, e.g. pooled from the NER encoder's
+/// pass): no encoder call.
+pub fn summarize_with_vectors(
+    text: &str,
+    sentences: &[Range<usize>],
+    vectors: &[Vec<f32>],
+    cfg: &SummaryConfig,
+) -> Result<Vec<Range<usize>>, SummarizeError> {
+    cfg.validate()?;
+    if vectors.len() != sentences.len() {
+        return Err(SummarizeError::EmbeddingCount { sentences: sentences.len(), embeddings: vectors.len() });
+    }
+    if cfg.k == 0 {
+        return Ok(Vec::new());
+    }
+    let cs = candidates_in(text, sentences, cfg);
+    Ok(select(&cs, &vectors[..cs.len()], cfg)?.into_iter().map(|i| cs[i].range.clone()).collect())
 }
 
 /// Summary of one text: byte ranges of the chosen sentences, in document order. Empty for a text

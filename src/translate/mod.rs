@@ -84,22 +84,27 @@ pub struct ProtectStats {
     pub restored: usize,
 }
 
-/// Translates French sentences; with an `annotator`, entities it finds that have a known English
+/// What translation needs from its caller: the entities of a French sentence that have a known
+/// English form, to protect them (see [`protect`]). The annotation pipeline implements it.
+pub trait EntityFinder {
+    fn protections(&self, sentence: &str) -> Vec<protect::Protection>;
+}
+
+/// Translates French sentences; with a `finder`, entities it finds that have a known English
 /// form are protected (see [`protect`]).
 pub fn translate_sentences(
     tr: &dyn Translator,
     sentences: &[String],
-    annotator: Option<&crate::pipeline::Annotator>,
+    finder: Option<&dyn EntityFinder>,
 ) -> Result<(Vec<String>, ProtectStats), TranslateError> {
-    let Some(annotator) = annotator else {
+    let Some(finder) = finder else {
         return Ok((tr.translate(sentences)?, ProtectStats::default()));
     };
     let mut stats = ProtectStats::default();
     let prepared: Vec<protect::Protected> = sentences
         .iter()
         .map(|s| {
-            let spans: Vec<protect::Protection> =
-                annotator.entities(s).iter().filter_map(protect::protection_for).collect();
+            let spans = finder.protections(s);
             stats.protected += spans.len();
             protect::protect(s, &spans)
         })

@@ -104,3 +104,15 @@ pub fn int8_available() -> bool {
     }
     true
 }
+
+/// Whether the full default pipeline can run here (models/ner-fr and the imported models/e5);
+/// prints why a test is skipped if not.
+pub fn full_pipeline_available() -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ok =
+        root.join("models/ner-fr/adapter.safetensors").is_file() && root.join("models/e5/model.safetensors").is_file();
+    if !ok {
+        eprintln!("SKIP: models/ner-fr or models/e5 absent (scripts/setup.sh imports models/e5)");
+    }
+    ok
+}

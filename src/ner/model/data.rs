@@ -75,6 +75,60 @@ pub fn conll_labels(path: &Path) -> Result<Vec<Label>, ModelError> {
 pub struct WordTokenizer {
     tok: Tokenizer,
     pub specials: Specials,
+    /// With a pruned embedding table: the row of each tokenizer id (ids whose piece was pruned
+    /// go to `<unk>`'s row), and how many pieces were read through `<unk>` that way.
+    remap: Option<Remap>,
+}
+
+struct Remap {
+    rows: Vec<u32>,
+    unk_row: u32,
+    fallbacks: std::sync::atomic::AtomicU64,
+    pieces: std::sync::atomic::AtomicU64,
+}
+
+/// Which rows of the embedding table a model keeps in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VocabPolicy {
+    /// Pieces made only of Latin-script letters, digits, punctuation and symbols (French news
+    /// and the names in it): about a third of the 250,002 rows of multilingual-e5-small. Other
+    /// pieces (Arabic, Cyrillic, CJK, emoji, ...) are read as `<unk>`; the run report counts them.
+    #[default]
+    Latin,
+    /// Every row.
+    Full,
+}
+
+impl std::str::FromStr for VocabPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latin" => Ok(VocabPolicy::Latin),
+            "full" => Ok(VocabPolicy::Full),
+            o => Err(format!("unknown vocabulary {o:?} (latin or full)")),
+        }
+    }
+}
+
+impl std::fmt::Display for VocabPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VocabPolicy::Latin => "latin",
+            VocabPolicy::Full => "full",
+        })
+    }
+}
+
+/// True for a piece of Latin-script text: every character is ASCII, Latin-1, Latin Extended
+/// A/B, IPA extensions, spacing modifiers, combining diacritics, Latin Extended Additional,
+/// general punctuation, super/subscripts, currency, letterlike symbols and number forms, or the
+/// SentencePiece word marker `▁`.
+pub fn latin_piece(piece: &str) -> bool {
+    piece.chars().all(|c| {
+        matches!(c as u32,
+            0x0000..=0x036F | 0x1E00..=0x1EFF | 0x2000..=0x218F | 0x2581)
+    })
 }
 
 impl WordTokenizer {
@@ -84,7 +138,53 @@ impl WordTokenizer {
             tok.token_to_id(t).map(|i| i as i64).ok_or_else(|| ModelError::invalid(path, format!("no {t} token")))
         };
         let specials = Specials { cls: id("<s>")?, sep: id("</s>")?, pad: id("<pad>")? };
-        Ok(WordTokenizer { tok, specials })
+        Ok(WordTokenizer { tok, specials, remap: None })
+    }
+
+    /// The embedding rows `policy` keeps, in id order (special tokens always), or `None` for
+    /// all of them.
+    pub fn kept_rows(&self, policy: VocabPolicy) -> Option<Vec<u32>> {
+        match policy {
+            VocabPolicy::Full => None,
+            VocabPolicy::Latin => {
+                let n = self.tok.get_vocab_size(true) as u32;
+                Some((0..n).filter(|&id| id < 4 || self.tok.id_to_token(id).is_some_and(|p| latin_piece(&p))).collect())
+            }
+        }
+    }
+
+    /// From now on, give ids as rows of an embedding table that keeps only `kept` (ascending
+    /// tokenizer ids): every other id becomes `<unk>`'s row.
+    pub fn prune_to(&mut self, kept: &[u32]) -> Result<(), ModelError> {
+        let n = self.tok.get_vocab_size(true);
+        let unk = self.tok.token_to_id("<unk>").ok_or_else(|| ModelError::Tokenize("no <unk> token".into()))?;
+        let mut rows = vec![u32::MAX; n];
+        for (row, &id) in kept.iter().enumerate() {
+            if let Some(r) = rows.get_mut(id as usize) {
+                *r = row as u32;
+            }
+        }
+        let unk_row = rows
+            .get(unk as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
+            .ok_or_else(|| ModelError::Tokenize("<unk> is not among the kept embedding rows".into()))?;
+        let row = |id: i64| -> Result<i64, ModelError> {
+            match rows.get(id as usize) {
+                Some(&r) if r != u32::MAX => Ok(r as i64),
+                _ => Err(ModelError::Tokenize(format!("special token {id} is not among the kept rows"))),
+            }
+        };
+        self.specials =
+            Specials { cls: row(self.specials.cls)?, sep: row(self.specials.sep)?, pad: row(self.specials.pad)? };
+        self.remap = Some(Remap { rows, unk_row, fallbacks: Default::default(), pieces: Default::default() });
+        Ok(())
+    }
+
+    /// Pieces read through `<unk>` because their row was pruned, and all pieces, since load.
+    pub fn fallback_counts(&self) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.remap.as_ref().map(|r| (r.fallbacks.load(Relaxed), r.pieces.load(Relaxed)))
     }
 
     /// The pieces of each word (possibly empty for a word the vocabulary drops entirely).
@@ -102,6 +202,22 @@ impl WordTokenizer {
             if let Some(w) = w {
                 out[*w as usize].push(id);
             }
+        }
+        if let Some(r) = &self.remap {
+            use std::sync::atomic::Ordering::Relaxed;
+            let (mut total, mut fell) = (0u64, 0u64);
+            for id in out.iter_mut().flatten() {
+                total += 1;
+                *id = match r.rows.get(*id as usize) {
+                    Some(&row) if row != u32::MAX => row,
+                    _ => {
+                        fell += 1;
+                        r.unk_row
+                    }
+                };
+            }
+            r.pieces.fetch_add(total, Relaxed);
+            r.fallbacks.fetch_add(fell, Relaxed);
         }
         Ok(out)
     }

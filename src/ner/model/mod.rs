@@ -21,7 +21,7 @@ mod windows;
 mod words;
 
 pub use crate::models::int8::Precision;
-pub use data::{read_conll_sentences, Sentence, WordTokenizer};
+pub use data::{latin_piece, read_conll_sentences, Sentence, VocabPolicy, WordTokenizer};
 pub use net::{read_dims, Dims, LoraSpec, TrainMode, TARGETS};
 pub use tagger::{InferenceStats, ModelTagger, NerModel, WordPrediction};
 pub use tags::{TagId, TagSet, WordSpan};

@@ -1,6 +1,7 @@
 //! Inference: the trained adapters merged into rust-bert's `BertModel`, run over overlapping
 //! windows in length-sorted batches; the pipeline's [`ModelTagger`].
 
+use super::data::VocabPolicy;
 use super::net::{dequantize_delta, lora_delta, read_dims, TrainMode, TARGETS};
 use super::windows::{best_reads, windows, Window};
 use super::words::split_words;
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::doc::Source;
 use crate::models::int8::{silence_stderr, EncoderRole, Int8Encoder, Precision, Resolved};
-use crate::ner::{EntityTagger, NerError, Span, TagInput};
+use crate::ner::{EntityTagger, NerError, Span, TagInput, Tagged};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,12 @@ pub struct NerModel {
     config: NerConfig,
     dir: PathBuf,
     base: PathBuf,
+    /// Width of the encoder's hidden states (384 for multilingual-e5-small).
+    hidden_size: usize,
+    vocab: VocabPolicy,
+    /// Embedding rows kept in memory (`None`: all `vocab_total`).
+    vocab_rows: Option<usize>,
+    vocab_total: usize,
     stats: Mutex<InferenceStats>,
 }
 
@@ -77,9 +84,20 @@ impl NerModel {
         Self::load_with(dir, base, Precision::Fp32)
     }
 
-    /// [`NerModel::load`] with a choice of encoder precision.
-    /// [`Precision::Auto`] is resolved for this CPU ([`Precision::resolve`]).
+    /// [`NerModel::load`] with a choice of encoder precision and the default vocabulary
+    /// ([`VocabPolicy::Latin`]). [`Precision::Auto`] is resolved for this CPU
+    /// ([`Precision::resolve`]).
     pub fn load_with(dir: &Path, base: Option<&Path>, precision: Precision) -> Result<NerModel, ModelError> {
+        Self::load_opts(dir, base, precision, VocabPolicy::default())
+    }
+
+    /// [`NerModel::load_with`] with a choice of the embedding rows kept in memory.
+    pub fn load_opts(
+        dir: &Path,
+        base: Option<&Path>,
+        precision: Precision,
+        vocab: VocabPolicy,
+    ) -> Result<NerModel, ModelError> {
         let precision = precision.resolve(EncoderRole::Ner)?;
         let config = NerConfig::read(dir)?;
         let adapter = dir.join(ADAPTER_FILE);
@@ -97,10 +115,26 @@ impl NerModel {
         let bconf: BertConfig = serde_json::from_str(&config_text)
             .map_err(|e| invalid(&files.config, format!("not a BERT config: {e}")))?;
         let tags = config.tag_set();
+        // the embedding rows this model keeps (the tokenizer then gives row numbers); the
+        // weights are read tensor by tensor, only those rows of the embedding table
+        let mut tok = WordTokenizer::load(&files.tokenizer)?;
+        let kept = tok.kept_rows(vocab);
+        let vocab_total = bconf.vocab_size as usize;
+        let mut bconf = bconf;
+        if let Some(k) = &kept {
+            tok.prune_to(k)?;
+            bconf.vocab_size = k.len() as i64;
+        }
+        let vocab_rows = kept.as_ref().map(|k| k.len());
         let mut vs = nn::VarStore::new(Device::Cpu);
         let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &bconf, false);
         let head = nn::linear(vs.root() / "classifier", bconf.hidden_size, tags.len() as i64, Default::default());
-        let missing = vs.load_partial(&files.weights).map_err(|e| invalid(&files.weights, e))?;
+        let weights =
+            crate::models::weights::SafetensorsFile::open(&files.weights).map_err(|e| invalid(&files.weights, e))?;
+        let missing = weights
+            .load_into(&vs.variables(), kept.as_deref().map(|k| ("embeddings.word_embeddings.weight", k)))
+            .map_err(|e| invalid(&files.weights, e))?;
+        drop(weights);
         if missing.iter().any(|m| !m.starts_with("classifier.")) {
             return Err(invalid(&files.weights, format!("encoder weights lack {missing:?}")));
         }
@@ -188,7 +222,6 @@ impl NerModel {
                 Encoder::Int8(q)
             }
         };
-        let tok = WordTokenizer::load(&files.tokenizer)?;
         Ok(NerModel {
             net: Mutex::new(Net { encoder, head }),
             precision,
@@ -197,6 +230,10 @@ impl NerModel {
             config,
             dir: dir.to_path_buf(),
             base,
+            hidden_size: bconf.hidden_size as usize,
+            vocab,
+            vocab_rows,
+            vocab_total,
             stats: Mutex::default(),
         })
     }
@@ -223,6 +260,13 @@ impl NerModel {
         &self.tok
     }
 
+    /// The embedding rows in memory, out of the encoder's vocabulary, and the pieces read
+    /// through `<unk>` because their row was pruned, out of all pieces tokenized since load.
+    pub fn vocab_info(&self) -> (VocabPolicy, usize, usize, u64, u64) {
+        let (fell, total) = self.tok.fallback_counts().unwrap_or((0, 0));
+        (self.vocab, self.vocab_rows.unwrap_or(self.vocab_total), self.vocab_total, fell, total)
+    }
+
     /// Cumulative inference statistics.
     pub fn stats(&self) -> InferenceStats {
         *self.stats.lock().unwrap_or_else(|e| e.into_inner())
@@ -235,6 +279,17 @@ impl NerModel {
     /// Tags for runs of words given as subword pieces (see [`WordTokenizer::pieces`]). Long runs
     /// are read through overlapping windows; all windows are batched by length.
     pub fn predict_pieces(&self, runs: &[Vec<Vec<u32>>]) -> Result<Vec<Vec<WordPrediction>>, ModelError> {
+        Ok(self.predict_runs(runs, false)?.0)
+    }
+
+    /// [`predict_pieces`](Self::predict_pieces) that can also return, from the same encoder pass,
+    /// each word's final hidden state (read where its tag is read; zeros for words without
+    /// pieces): `vectors[run][word]`, `hidden_size` floats each.
+    pub fn predict_runs(
+        &self,
+        runs: &[Vec<Vec<u32>>],
+        with_vectors: bool,
+    ) -> Result<(Vec<Vec<WordPrediction>>, Option<Vec<Vec<Vec<f32>>>>), ModelError> {
         let t0 = std::time::Instant::now();
         let max_len = self.config.max_len;
         let wins: Vec<Vec<Window>> = runs.iter().map(|r| windows(r, max_len, self.tok.specials)).collect();
@@ -242,8 +297,9 @@ impl NerModel {
             wins.iter().enumerate().flat_map(|(r, ws)| (0..ws.len()).map(move |w| (r, w))).collect();
         all.sort_by_key(|&(r, w)| wins[r][w].ids.len());
         let n_tags = self.tags.len();
-        // probabilities per window: len × n_tags
+        // probabilities per window: len × n_tags; hidden states per window: len × hidden
         let mut probs: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
+        let mut hidden: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
         let mut i = 0;
         while i < all.len() {
             let mut j = i;
@@ -256,7 +312,7 @@ impl NerModel {
             }
             let batch: Vec<&Window> = all[i..j].iter().map(|&(r, w)| &wins[r][w]).collect();
             let tf = std::time::Instant::now();
-            let out = self.forward(&batch)?;
+            let (out, states) = self.forward(&batch, with_vectors)?;
             let secs = tf.elapsed().as_secs_f64();
             let longest = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0) as u64;
             self.add_stats(|s| {
@@ -266,18 +322,25 @@ impl NerModel {
                 s.padded_tokens += longest * batch.len() as u64;
                 s.forward_secs += secs;
             });
+            let mut states = states.map(Vec::into_iter);
             for (k, &(r, w)) in all[i..j].iter().enumerate() {
                 probs[r][w] = out[k].clone();
+                if let Some(st) = states.as_mut() {
+                    hidden[r][w] = st.next().unwrap_or_default();
+                }
             }
             i = j;
         }
-        let preds = runs
+        let dim = self.hidden_size;
+        let reads: Vec<Vec<Option<(usize, usize)>>> =
+            runs.iter().enumerate().map(|(r, run)| best_reads(&wins[r], run.len())).collect();
+        let preds = reads
             .iter()
             .enumerate()
-            .map(|(r, run)| {
-                best_reads(&wins[r], run.len())
-                    .into_iter()
-                    .map(|read| match read {
+            .map(|(r, reads)| {
+                reads
+                    .iter()
+                    .map(|read| match *read {
                         None => WordPrediction { tag: 0, prob: 1.0 },
                         Some((w, pos)) => {
                             let row = &probs[r][w][pos * n_tags..(pos + 1) * n_tags];
@@ -289,9 +352,26 @@ impl NerModel {
                     .collect()
             })
             .collect();
+        let vectors = with_vectors.then(|| {
+            reads
+                .iter()
+                .enumerate()
+                .map(|(r, reads)| {
+                    reads
+                        .iter()
+                        .map(|read| match *read {
+                            Some((w, pos)) if hidden[r][w].len() >= (pos + 1) * dim => {
+                                hidden[r][w][pos * dim..(pos + 1) * dim].to_vec()
+                            }
+                            _ => vec![0.0; dim],
+                        })
+                        .collect()
+                })
+                .collect()
+        });
         let total = t0.elapsed().as_secs_f64();
         self.add_stats(|s| s.total_secs += total);
-        Ok(preds)
+        Ok((preds, vectors))
     }
 
     /// Tags for sentences given as words.
@@ -316,8 +396,14 @@ impl NerModel {
             .collect()
     }
 
-    /// Softmax outputs (flattened len × tags) for each window of a batch.
-    fn forward(&self, batch: &[&Window]) -> Result<Vec<Vec<f32>>, ModelError> {
+    /// Softmax outputs (flattened len × tags) for each window of a batch and, when asked, the
+    /// final hidden states (flattened len × hidden).
+    #[allow(clippy::type_complexity)]
+    fn forward(
+        &self,
+        batch: &[&Window],
+        with_hidden: bool,
+    ) -> Result<(Vec<Vec<f32>>, Option<Vec<Vec<f32>>>), ModelError> {
         let len = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0);
         let pad = self.tok.specials.pad;
         let (mut ids, mut mask) = (Vec::with_capacity(batch.len() * len), Vec::with_capacity(batch.len() * len));
@@ -329,7 +415,7 @@ impl NerModel {
         }
         let shape = [batch.len() as i64, len as i64];
         let net = self.net.lock().unwrap_or_else(|e| e.into_inner());
-        let probs = tch::no_grad(|| -> Result<Tensor, ModelError> {
+        let (probs, hidden) = tch::no_grad(|| -> Result<(Tensor, Option<Tensor>), ModelError> {
             let ids = Tensor::from_slice(&ids).view(shape);
             let mask = Tensor::from_slice(&mask).view(shape);
             let hidden = match &net.encoder {
@@ -342,18 +428,36 @@ impl NerModel {
                     q.forward(&ids, &mask).map_err(|e| ModelError::Tokenize(format!("encoder: {e}")))?
                 }
             };
-            Ok(net.head.forward(&hidden).softmax(-1, Kind::Float).contiguous())
+            let probs = net.head.forward(&hidden).softmax(-1, Kind::Float).contiguous();
+            Ok((probs, with_hidden.then(|| hidden.to_kind(Kind::Float).contiguous())))
         })?;
         drop(net);
+        let hidden = match hidden {
+            None => None,
+            Some(h) => {
+                let dim = self.hidden_size;
+                let mut flat = vec![0f32; batch.len() * len * dim];
+                let n = flat.len();
+                h.f_copy_data(&mut flat, n)?;
+                Some(
+                    batch
+                        .iter()
+                        .enumerate()
+                        .map(|(k, w)| flat[k * len * dim..(k * len + w.ids.len()) * dim].to_vec())
+                        .collect(),
+                )
+            }
+        };
         let n_tags = self.tags.len();
         let mut flat = vec![0f32; batch.len() * len * n_tags];
         let n = flat.len();
         probs.f_copy_data(&mut flat, n)?;
-        Ok(batch
+        let probs = batch
             .iter()
             .enumerate()
             .map(|(k, w)| flat[k * len * n_tags..(k * len + w.ids.len()) * n_tags].to_vec())
-            .collect())
+            .collect();
+        Ok((probs, hidden))
     }
 
     /// What `pipeline.models` records.
@@ -370,6 +474,8 @@ impl NerModel {
             "precision_reason": self.precision.reason,
             "int8_path": self.precision.int8_path,
             "lora": self.config.lora,
+            "vocab": self.vocab,
+            "vocab_rows": self.vocab_rows.unwrap_or(self.vocab_total),
             "dev_micro_f1": self.config.training.get("dev_micro_f1"),
         })
     }
@@ -381,6 +487,8 @@ struct DocRuns {
     words: Vec<Range<usize>>,
     /// Each run: range into `words`.
     runs: Vec<Range<usize>>,
+    /// Each input sentence: range into `words` (empty for sentences without words).
+    sentences: Vec<Range<usize>>,
 }
 
 /// The transformer model as a pipeline tagger (`source: "model"`).
@@ -406,8 +514,10 @@ impl ModelTagger {
         let mut runs: Vec<Range<usize>> = Vec::new();
         let mut run_pieces: Vec<Vec<Vec<u32>>> = Vec::new();
         let mut run_len = 0;
+        let mut sentence_words = Vec::with_capacity(sentences.len());
         for s in sentences {
             let ws = split_words(input.text, s.clone());
+            sentence_words.push(words.len()..words.len() + ws.len());
             if ws.is_empty() {
                 continue;
             }
@@ -429,10 +539,10 @@ impl ModelTagger {
                 }
             }
         }
-        Ok((DocRuns { words, runs }, run_pieces))
+        Ok((DocRuns { words, runs, sentences: sentence_words }, run_pieces))
     }
 
-    fn tag_many(&self, inputs: &[TagInput<'_>]) -> Result<Vec<Vec<Span>>, ModelError> {
+    fn tag_many(&self, inputs: &[TagInput<'_>], with_vectors: bool) -> Result<Vec<Tagged>, ModelError> {
         let mut docs = Vec::with_capacity(inputs.len());
         let mut all_runs = Vec::new();
         for &input in inputs {
@@ -440,13 +550,18 @@ impl ModelTagger {
             all_runs.extend(pieces);
             docs.push(d);
         }
-        let preds = self.model.predict_pieces(&all_runs)?;
+        let (preds, vectors) = self.model.predict_runs(&all_runs, with_vectors)?;
         let mut preds = preds.into_iter();
+        let mut vectors = vectors.map(Vec::into_iter);
         Ok(docs
             .iter()
             .map(|d| {
                 let mut spans = Vec::new();
+                let mut word_vectors: Vec<Vec<f32>> = Vec::new();
                 for run in &d.runs {
+                    if let Some(v) = vectors.as_mut() {
+                        word_vectors.extend(v.next().expect("one vector list per run"));
+                    }
                     let p = preds.next().expect("one prediction per run");
                     for (ws, score) in self.model.spans(&p) {
                         let (a, b) = (d.words[run.start + ws.start].start, d.words[run.start + ws.end - 1].end);
@@ -460,10 +575,30 @@ impl ModelTagger {
                         });
                     }
                 }
-                spans
+                let sentence_vectors = vectors.is_some().then(|| {
+                    d.sentences.iter().map(|r| mean_unit(&word_vectors[r.clone()], self.model.hidden_size)).collect()
+                });
+                Tagged { spans, sentence_vectors }
             })
             .collect())
     }
+}
+
+/// The L2-normalised mean of `vectors` (zeros when there are none or they sum to zero).
+fn mean_unit(vectors: &[Vec<f32>], dim: usize) -> Vec<f32> {
+    let mut m = vec![0f32; dim];
+    for v in vectors {
+        for (a, x) in m.iter_mut().zip(v) {
+            *a += x;
+        }
+    }
+    let norm = m.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        m.iter_mut().for_each(|x| *x /= norm);
+    } else {
+        m.iter_mut().for_each(|x| *x = 0.0);
+    }
+    m
 }
 
 impl EntityTagger for ModelTagger {
@@ -484,12 +619,20 @@ impl EntityTagger for ModelTagger {
     }
 
     fn tag_batch(&self, inputs: &[TagInput<'_>]) -> Vec<Result<Vec<Span>, NerError>> {
-        match self.tag_many(inputs) {
+        self.tag_batch_with_vectors(inputs, false).into_iter().map(|r| r.map(|t| t.spans)).collect()
+    }
+
+    fn sentence_vectors(&self) -> bool {
+        true
+    }
+
+    fn tag_batch_with_vectors(&self, inputs: &[TagInput<'_>], with_vectors: bool) -> Vec<Result<Tagged, NerError>> {
+        match self.tag_many(inputs, with_vectors) {
             Ok(v) => v.into_iter().map(Ok).collect(),
             Err(e) if inputs.len() > 1 => {
                 // find the documents at fault: tag them one by one
                 tracing::warn!("batched tagging failed ({e}); retrying document by document");
-                inputs.iter().map(|i| self.tag(*i)).collect()
+                inputs.iter().flat_map(|i| self.tag_batch_with_vectors(std::slice::from_ref(i), with_vectors)).collect()
             }
             Err(e) => vec![Err(NerError::Failed { tagger: self.name.clone(), reason: e.to_string() })],
         }
