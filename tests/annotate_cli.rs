@@ -239,3 +239,66 @@ fn meta_keeps_the_input_field_order() {
     let line = String::from_utf8(out.stdout).unwrap();
     assert!(line.contains(r#""meta":{"url":"u","date":"d","title":"t","source":"s"}"#), "{line}");
 }
+
+/// gzip and zstd inputs (by extension, by signature, on stdin, in directories) give the same
+/// output as the plain file; a corrupt one is a fatal error that names it.
+#[test]
+fn compressed_inputs_read_like_plain_ones() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut rng = vigie::corpus::Rng::new(3);
+    let text: String = (0..40).map(|i| vigie::corpus::jsonl_doc(&mut rng, i)).collect();
+    let plain = write(d, "c.jsonl", &text);
+    let gz = |half: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(half.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    // two gzip members, as `cat a.gz b.gz` makes
+    let split = text[..text.len() / 2].rfind('\n').unwrap() + 1;
+    let mut two = gz(&text[..split]);
+    two.extend(gz(&text[split..]));
+    write(d, "c.jsonl.gz", &two);
+    write(d, "c.bin", &two);
+    write(d, "sub/c.ndjson.zst", zstd::encode_all(text.as_bytes(), 3).unwrap());
+    let annotate = |input: &str| {
+        let o = run(&["annotate", "--fast", "--quiet", d.join(input).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{input}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let want = annotate("c.jsonl");
+    assert_eq!(check_output(&want).len(), 40);
+    assert_eq!(annotate("c.jsonl.gz"), want);
+    assert_eq!(annotate("c.bin"), want, "sniffed by signature");
+    assert_eq!(annotate("sub/c.ndjson.zst"), want);
+    assert_eq!(annotate("sub"), want, "directories list compressed files");
+    let mut child = vigie()
+        .args(["annotate", "--fast", "--quiet", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&two).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want, "gzip on stdin");
+    // a text document compressed
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all("Le FLA a attaqué Kidal.".as_bytes()).unwrap();
+    write(d, "t/a.txt.gz", e.finish().unwrap());
+    let docs = check_output(&annotate("t"));
+    assert_eq!((docs[0]["id"].as_str(), docs[0]["entities"].as_array().unwrap().len()), (Some("a.txt.gz"), 2));
+    // truncated: a fatal error naming the file, nothing silently dropped
+    write(d, "bad.jsonl.gz", &two[..two.len() / 3]);
+    let o = run(&[
+        "annotate",
+        "--fast",
+        "--quiet",
+        d.join("bad.jsonl.gz").to_str().unwrap(),
+        "-o",
+        d.join("o.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.jsonl.gz"), "{}", String::from_utf8_lossy(&o.stderr));
+    drop(plain);
+}

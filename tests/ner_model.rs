@@ -413,3 +413,45 @@ fn cli_precision_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fp32"));
 }
+
+/// The pruned vocabulary (Latin-script rows, the default) tags French text exactly like the
+/// full table, and text in other scripts still goes through (its pieces read as `<unk>`).
+#[test]
+fn pruned_vocabulary_tags_like_the_full_one() {
+    let Some(dir) = model_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let french = root().join("tests/data/conflict_dev.jsonl");
+    let text = "Le porte-parole (مصدر أمني) a cité l'agence TASS (ТАСС) à Moscou : le FLA a attaqué Kidal 🙂.";
+    let mixed = write(
+        tmp.path(),
+        "mixed.jsonl",
+        format!("{{\"id\":\"scripts\",\"text\":{}}}\n", serde_json::to_string(text).unwrap()),
+    );
+    let annotate = |vocab: &str, input: &std::path::Path| {
+        let out = tmp.path().join(format!("{vocab}.jsonl"));
+        let o = vigie()
+            .args(["annotate", "--quiet", "--no-summary", "--ner-vocab", vocab, "--ner-model"])
+            .arg(&dir)
+            .arg(input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        check_output(&std::fs::read_to_string(&out).unwrap())
+    };
+    // French text: the same pieces, so the same output, scores included
+    let (latin, full) = (annotate("latin", &french), annotate("full", &french));
+    let rows = |r: &[serde_json::Value]| r[0]["pipeline"]["models"]["ner.model"]["vocab_rows"].as_u64().unwrap();
+    assert!(rows(&latin) < rows(&full) / 2, "{} of {}", rows(&latin), rows(&full));
+    assert_eq!(latin.len(), full.len());
+    for (i, (a, b)) in latin.iter().zip(&full).enumerate() {
+        assert_eq!(a["entities"], b["entities"], "paragraph {i}");
+    }
+    // other scripts go through <unk>: the French names around them are still found
+    let m = annotate("latin", &mixed);
+    let found: Vec<&str> = m[0]["entities"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
+    assert!(found.contains(&"FLA") && found.contains(&"Kidal"), "{found:?}");
+    let bad = run(&["annotate", "--ner-vocab", "half", "x.jsonl"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

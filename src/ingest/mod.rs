@@ -30,6 +30,46 @@ pub enum InputKind {
     Text,
 }
 
+/// Compression of an input, read transparently (news corpora usually ship as `.jsonl.gz` or
+/// `.jsonl.zst`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// From the file name's last extension (`.gz`, `.zst`, `.zstd`).
+    fn from_ext(p: &Path) -> Option<Compression> {
+        match p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+            Some("gz") | Some("gzip") => Some(Compression::Gzip),
+            Some("zst") | Some("zstd") => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+
+    /// From the first bytes of the data (gzip `1f 8b`, zstd frame `28 b5 2f fd`).
+    pub fn sniff(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
+
+    /// A reader of the decompressed data (concatenated gzip members and zstd frames included).
+    pub fn decoder<'a, R: BufRead + Send + 'a>(self, r: R) -> io::Result<Box<dyn BufRead + Send + 'a>> {
+        Ok(match self {
+            Compression::Gzip => Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(r))),
+            Compression::Zstd => {
+                Box::new(BufReader::with_capacity(1 << 16, zstd::stream::read::Decoder::with_buffer(r)?))
+            }
+        })
+    }
+}
+
 /// One input file (or stdin) after expanding the command-line arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
@@ -38,8 +78,11 @@ pub struct InputFile {
     pub kind: InputKind,
     /// Document id for `Text` inputs.
     pub text_id: String,
-    /// Size in bytes when known (for progress and resume fingerprints).
+    /// Size in bytes when known (for progress and resume fingerprints); of the compressed file
+    /// for compressed inputs.
     pub size: Option<u64>,
+    /// How the file is compressed (stdin is sniffed when read).
+    pub compression: Option<Compression>,
 }
 
 impl InputFile {
@@ -57,7 +100,7 @@ impl InputFile {
 pub enum IngestError {
     #[error("input {path}: {source}")]
     Io { path: String, source: io::Error },
-    #[error("input {0}: no .jsonl/.ndjson/.txt files found in this directory")]
+    #[error("input {0}: no .jsonl/.ndjson/.txt files (optionally .gz/.zst) found in this directory")]
     EmptyDir(String),
     #[error("stdin (-) can be given only once")]
     StdinTwice,
@@ -192,20 +235,29 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn is_input_ext(p: &Path) -> Option<InputKind> {
-    match p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("jsonl") | Some("ndjson") => Some(InputKind::Jsonl),
-        Some("txt") => Some(InputKind::Text),
-        _ => None,
-    }
+/// Kind and compression from the file name: `.jsonl`, `.ndjson`, `.txt`, each optionally
+/// followed by `.gz` or `.zst`.
+fn is_input_ext(p: &Path) -> Option<(InputKind, Option<Compression>)> {
+    let comp = Compression::from_ext(p);
+    let inner = if comp.is_some() { Path::new(p.file_stem()?) } else { p };
+    let kind = match inner.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("jsonl") | Some("ndjson") => InputKind::Jsonl,
+        Some("txt") => InputKind::Text,
+        _ => return None,
+    };
+    Some((kind, comp))
 }
 
-/// Sniffs a file given explicitly with an unknown extension: JSONL if it starts with `{`.
-fn sniff(path: &Path) -> io::Result<InputKind> {
+/// Sniffs a file given explicitly with an unknown extension: compressed if it starts with a
+/// gzip or zstd signature (then JSONL), else JSONL if it starts with `{`, else text.
+fn sniff(path: &Path) -> io::Result<(InputKind, Option<Compression>)> {
     let mut buf = [0u8; 512];
     let n = File::open(path)?.read(&mut buf)?;
+    if let Some(c) = Compression::sniff(&buf[..n]) {
+        return Ok((InputKind::Jsonl, Some(c)));
+    }
     let first = buf[..n].iter().find(|b| !b.is_ascii_whitespace());
-    Ok(if first == Some(&b'{') { InputKind::Jsonl } else { InputKind::Text })
+    Ok((if first == Some(&b'{') { InputKind::Jsonl } else { InputKind::Text }, None))
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
@@ -220,9 +272,9 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestE
         let meta = std::fs::metadata(&p).map_err(|source| IngestError::Io { path: p.display().to_string(), source })?;
         if meta.is_dir() {
             walk(&p, root, out)?;
-        } else if let Some(kind) = is_input_ext(&p) {
+        } else if let Some((kind, compression)) = is_input_ext(&p) {
             let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().into_owned();
-            out.push(InputFile { path: Some(p), kind, text_id: rel, size: Some(meta.len()) });
+            out.push(InputFile { path: Some(p), kind, text_id: rel, size: Some(meta.len()), compression });
         }
     }
     Ok(())
@@ -239,7 +291,13 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
                 return Err(IngestError::StdinTwice);
             }
             stdin_seen = true;
-            out.push(InputFile { path: None, kind: InputKind::Jsonl, text_id: "-".into(), size: None });
+            out.push(InputFile {
+                path: None,
+                kind: InputKind::Jsonl,
+                text_id: "-".into(),
+                size: None,
+                compression: None,
+            });
             continue;
         }
         let meta = std::fs::metadata(a).map_err(|source| IngestError::Io { path: a.display().to_string(), source })?;
@@ -250,16 +308,36 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
                 return Err(IngestError::EmptyDir(a.display().to_string()));
             }
         } else {
-            let kind = match is_input_ext(a) {
+            let (kind, compression) = match is_input_ext(a) {
                 Some(k) => k,
                 None => sniff(a).map_err(|source| IngestError::Io { path: a.display().to_string(), source })?,
             };
             let name =
                 a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.display().to_string());
-            out.push(InputFile { path: Some(a.clone()), kind, text_id: name, size: Some(meta.len()) });
+            out.push(InputFile { path: Some(a.clone()), kind, text_id: name, size: Some(meta.len()), compression });
         }
     }
     Ok(out)
+}
+
+/// A reader of an input's (decompressed) bytes. Stdin is decompressed when it starts with a gzip
+/// or zstd signature.
+pub fn open_input(f: &InputFile) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let name = f.display_name();
+    let io_err = |source| IngestError::Io { path: name.clone(), source };
+    let mut raw: Box<dyn BufRead + Send> = match &f.path {
+        None => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+        Some(p) => Box::new(BufReader::with_capacity(1 << 16, File::open(p).map_err(io_err)?)),
+    };
+    let compression = match (f.compression, &f.path) {
+        (Some(c), _) => Some(c),
+        (None, None) => Compression::sniff(raw.fill_buf().map_err(io_err)?),
+        (None, Some(_)) => None,
+    };
+    match compression {
+        None => Ok(raw),
+        Some(c) => c.decoder(raw).map_err(io_err),
+    }
 }
 
 /// Validates one JSONL line into a document (without the duplicate check).
@@ -402,9 +480,16 @@ impl RecordReader {
         let limit = self.opts.max_doc_bytes;
         let res = (|| -> Result<Result<Document, InputError>, io::Error> {
             let mut bytes = Vec::new();
-            File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+            let raw = BufReader::new(File::open(path)?);
+            match f.compression {
+                None => raw.take(limit + 1).read_to_end(&mut bytes)?,
+                Some(c) => c.decoder(raw)?.take(limit + 1).read_to_end(&mut bytes)?,
+            };
             if bytes.len() as u64 > limit {
-                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(limit + 1);
+                let size = match f.compression {
+                    None => std::fs::metadata(path).map(|m| m.len()).unwrap_or(limit + 1),
+                    Some(_) => bytes.len() as u64,
+                };
                 return Ok(Err(InputError::TooLarge { size, limit }));
             }
             let text = match String::from_utf8(bytes) {
@@ -424,13 +509,7 @@ impl RecordReader {
     }
 
     fn open(&mut self, f: &InputFile) -> Result<Box<dyn BufRead + Send>, IngestError> {
-        Ok(match &f.path {
-            None => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
-            Some(p) => Box::new(BufReader::with_capacity(
-                1 << 16,
-                File::open(p).map_err(|source| IngestError::Io { path: p.display().to_string(), source })?,
-            )),
-        })
+        open_input(f)
     }
 }
 

@@ -26,6 +26,7 @@ struct Entry {
 }
 
 /// An open safetensors file (F32 tensors) whose data is read on demand.
+#[derive(Debug)]
 pub struct SafetensorsFile {
     path: PathBuf,
     file: File,
@@ -178,5 +179,93 @@ impl SafetensorsFile {
             }
         }
         Ok(missing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A safetensors file with the given F32 tensors.
+    fn write_file(dir: &Path, tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> PathBuf {
+        let mut header = serde_json::Map::new();
+        let mut data = Vec::new();
+        for (name, shape, values) in tensors {
+            let start = data.len();
+            for v in values {
+                data.extend_from_slice(&v.to_le_bytes());
+            }
+            header.insert(
+                name.to_string(),
+                serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}),
+            );
+        }
+        header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
+        let h = serde_json::to_vec(&header).unwrap();
+        let mut bytes = (h.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(h);
+        bytes.extend(data);
+        let p = dir.join("w.safetensors");
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn values(t: &Tensor) -> Vec<f32> {
+        let n = t.numel();
+        let mut v = vec![0f32; n];
+        t.copy_data(&mut v, n);
+        v
+    }
+
+    #[test]
+    fn loads_whole_tensors_and_chosen_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let table: Vec<f32> = (0..12).map(|x| x as f32).collect(); // 6 rows × 2
+        let p = write_file(dir.path(), &[("emb", vec![6, 2], table), ("bias", vec![3], vec![1.0, 2.0, 3.0])]);
+        let f = SafetensorsFile::open(&p).unwrap();
+        assert_eq!(f.shape("emb"), Some(&[6usize, 2][..]));
+        let mut vars = HashMap::new();
+        vars.insert("emb".to_string(), Tensor::zeros([4, 2], (tch::Kind::Float, tch::Device::Cpu)));
+        vars.insert("bias".to_string(), Tensor::zeros([3], (tch::Kind::Float, tch::Device::Cpu)));
+        vars.insert("head".to_string(), Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)));
+        let missing = f.load_into(&vars, Some(("emb", &[0, 2, 3, 5]))).unwrap();
+        assert_eq!(missing, ["head"]);
+        assert_eq!(values(&vars["emb"]), [0.0, 1.0, 4.0, 5.0, 6.0, 7.0, 10.0, 11.0]);
+        assert_eq!(values(&vars["bias"]), [1.0, 2.0, 3.0]);
+        // wrong shapes and rows past the end are errors, not panics
+        let mut bad = HashMap::new();
+        bad.insert("bias".to_string(), Tensor::zeros([4], (tch::Kind::Float, tch::Device::Cpu)));
+        assert!(matches!(f.load_into(&bad, None), Err(WeightsError::Invalid { .. })));
+        let mut rows = HashMap::new();
+        rows.insert("emb".to_string(), Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu)));
+        assert!(f.load_into(&rows, Some(("emb", &[5, 6]))).is_err());
+        assert!(f.load_into(&rows, Some(("emb", &[1, 2, 3]))).is_err());
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("short");
+        std::fs::write(&p, b"abc").unwrap();
+        assert!(matches!(SafetensorsFile::open(&p), Err(WeightsError::Io { .. })));
+        std::fs::write(&p, [255u8; 16]).unwrap();
+        assert!(matches!(SafetensorsFile::open(&p), Err(WeightsError::Invalid { .. })));
+        let mut b = 4u64.to_le_bytes().to_vec();
+        b.extend(b"{x}!");
+        std::fs::write(&p, b).unwrap();
+        assert!(SafetensorsFile::open(&p).unwrap_err().to_string().contains("not JSON"));
+        let mut h = br#"{"t":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#.to_vec();
+        let mut b = (h.len() as u64).to_le_bytes().to_vec();
+        b.append(&mut h);
+        b.extend([0, 0]);
+        std::fs::write(&p, b).unwrap();
+        assert!(SafetensorsFile::open(&p).unwrap_err().to_string().contains("only F32"));
+        let mut h = br#"{"t":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.to_vec();
+        let mut b = (h.len() as u64).to_le_bytes().to_vec();
+        b.append(&mut h);
+        b.extend([0; 8]);
+        std::fs::write(&p, b).unwrap();
+        assert!(SafetensorsFile::open(&p).unwrap_err().to_string().contains("past the end"));
+        assert!(SafetensorsFile::open(&dir.path().join("none")).is_err());
     }
 }

@@ -133,3 +133,89 @@ pub(crate) fn char_spans(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<c
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::DocId;
+    use crate::pipeline::stage::live;
+
+    /// A later stage that fails on some documents: by error on a chunk, by panic, or per item.
+    struct Picky;
+
+    impl Stage for Picky {
+        fn name(&self) -> &'static str {
+            "picky"
+        }
+        fn kind(&self) -> StageKind {
+            StageKind::Other
+        }
+        fn describe(&self) -> Vec<(String, serde_json::Value)> {
+            vec![("picky".into(), "1".into())]
+        }
+        fn run(&self, slots: &mut [Slot]) -> Result<(), AnnotateError> {
+            if live(slots).any(|i| i.record.text.contains("PANIC")) {
+                panic!("picky panicked");
+            }
+            if live(slots).any(|i| i.record.text.contains("BOOM")) {
+                return Err(AnnotateError::Stage { stage: "picky", reason: "boom".into() });
+            }
+            for s in slots.iter_mut() {
+                if s.as_ref().is_ok_and(|i| i.record.text.contains("BAD")) {
+                    *s = Err(AnnotateError::Stage { stage: "picky", reason: "bad document".into() });
+                } else if let Ok(i) = s {
+                    i.record.meta.insert("picky".into(), true.into());
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document { id: DocId::Str(id.into()), text: text.into(), lang: None, meta: Default::default() }
+    }
+
+    fn pipeline() -> Pipeline {
+        let base = crate::pipeline::default_annotator(None).unwrap();
+        let mut stages = base.stages().to_vec();
+        stages.push(Arc::new(Picky));
+        Pipeline::from_stages(stages)
+    }
+
+    #[test]
+    fn a_failing_stage_fails_only_the_documents_at_fault() {
+        let p = pipeline();
+        assert_eq!(p.info().models["picky"], "1");
+        assert!(p.info().models.contains_key("segmenter") && p.info().models.contains_key("ner.lexicon"));
+        let docs = vec![
+            doc("a", "Le FLA a attaqué Kidal."),
+            doc("b", "BOOM à Gao."),
+            doc("c", "PANIC à Ménaka."),
+            doc("d", "BAD à Tessalit."),
+            doc("e", "Le JNIM à Djibo."),
+        ];
+        let out = p.annotate_batch(docs);
+        assert_eq!(out.len(), 5);
+        let ok: Vec<&str> = out.iter().filter_map(|r| r.as_ref().ok()).map(|a| a.text.as_str()).collect();
+        assert_eq!(ok, ["Le FLA a attaqué Kidal.", "Le JNIM à Djibo."]);
+        for a in out.iter().filter_map(|r| r.as_ref().ok()) {
+            assert_eq!(a.meta["picky"], true);
+            assert!(!a.entities.is_empty() && !a.sentences.is_empty());
+        }
+        assert!(matches!(&out[1], Err(AnnotateError::Stage { reason, .. }) if reason == "boom"));
+        assert!(matches!(&out[2], Err(AnnotateError::Panic(m)) if m.contains("picky panicked")));
+        assert!(matches!(&out[3], Err(AnnotateError::Stage { reason, .. }) if reason == "bad document"));
+        // one document alone fails with the stage's own error
+        assert!(matches!(p.annotate(doc("x", "BOOM")), Err(AnnotateError::Stage { .. })));
+        assert!(p.annotate_batch(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn entities_run_only_tagging_and_resolution() {
+        // Picky would panic on this text if it ran
+        let e = pipeline().entities("PANIC: le FLA près de Kidal");
+        let got: Vec<(&str, crate::doc::Label)> = e.iter().map(|e| (e.text.as_str(), e.label)).collect();
+        assert_eq!(got, [("FLA", crate::doc::Label::ArmedGroup), ("Kidal", crate::doc::Label::Location)]);
+        assert_eq!(&"PANIC: le FLA près de Kidal"[e[0].start_byte..e[0].end_byte], "FLA");
+    }
+}

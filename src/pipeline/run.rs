@@ -320,7 +320,8 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
         .thread_name(|i| format!("vigie-worker-{i}"))
         .build()
         .map_err(|e| RunError::Pool(e.to_string()))?;
-    let total_bytes: Option<u64> = files.iter().map(|f| f.size).sum();
+    // progress counts decompressed bytes: no total when an input is compressed
+    let total_bytes: Option<u64> = files.iter().map(|f| if f.compression.is_some() { None } else { f.size }).sum();
     let progress = opts.progress.then(|| crate::report::progress_bar(total_bytes));
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(2);
     let (done_tx, done_rx) = bounded::<(Vec<Outcome>, u64)>(2);

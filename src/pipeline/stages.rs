@@ -2,7 +2,7 @@
 //! [`Resolve`] (combination rules, canonical identities, offsets).
 
 use super::stage::{AnnotateError, Slot, Stage, StageKind};
-use crate::doc::{Entity, SentenceSpan};
+use crate::doc::Entity;
 use crate::ner::{EntityTagger, Span, TagInput, Tagged};
 use crate::text::offsets::CharIndex;
 use rayon::prelude::*;
@@ -30,14 +30,7 @@ impl Stage for Segment {
     fn run(&self, slots: &mut [Slot]) -> Result<(), AnnotateError> {
         slots.par_iter_mut().filter_map(|s| s.as_mut().ok()).for_each(|item| {
             let bytes = crate::text::segment::segment(&item.record.text);
-            let idx = CharIndex::new(&item.record.text);
-            item.record.sentences = bytes
-                .iter()
-                .map(|r| {
-                    let c = idx.char_range(r.clone());
-                    SentenceSpan { start: c.start, end: c.end }
-                })
-                .collect();
+            item.record.sentences = super::chain::char_spans(&item.record.text, &bytes);
             item.sentence_bytes = bytes;
         });
         Ok(())

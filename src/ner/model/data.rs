@@ -222,3 +222,21 @@ impl WordTokenizer {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod vocab_tests {
+    use super::*;
+
+    #[test]
+    fn latin_pieces() {
+        for p in ["▁Kidal", "▁l'", "é", "▁«", "»", "œuvre", "▁€", "…", "▁Ğ", "ắ", "12"] {
+            assert!(latin_piece(p), "{p}");
+        }
+        for p in ["▁كيدال", "▁Москва", "中", "🙂", "▁α"] {
+            assert!(!latin_piece(p), "{p}");
+        }
+        assert_eq!("latin".parse::<VocabPolicy>(), Ok(VocabPolicy::Latin));
+        assert_eq!("full".parse::<VocabPolicy>().unwrap().to_string(), "full");
+        assert!("half".parse::<VocabPolicy>().is_err());
+    }
+}

@@ -99,6 +99,7 @@ impl NerModel {
         vocab: VocabPolicy,
     ) -> Result<NerModel, ModelError> {
         let precision = precision.resolve(EncoderRole::Ner)?;
+        let t0 = std::time::Instant::now();
         let config = NerConfig::read(dir)?;
         let adapter = dir.join(ADAPTER_FILE);
         if !adapter.is_file() {
@@ -126,15 +127,18 @@ impl NerModel {
             bconf.vocab_size = k.len() as i64;
         }
         let vocab_rows = kept.as_ref().map(|k| k.len());
+        tracing::debug!(secs = t0.elapsed().as_secs_f64(), "NER load: fingerprint checked, tokenizer read");
         let mut vs = nn::VarStore::new(Device::Cpu);
         let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &bconf, false);
         let head = nn::linear(vs.root() / "classifier", bconf.hidden_size, tags.len() as i64, Default::default());
+        tracing::debug!(secs = t0.elapsed().as_secs_f64(), "NER load: encoder built");
         let weights =
             crate::models::weights::SafetensorsFile::open(&files.weights).map_err(|e| invalid(&files.weights, e))?;
         let missing = weights
             .load_into(&vs.variables(), kept.as_deref().map(|k| ("embeddings.word_embeddings.weight", k)))
             .map_err(|e| invalid(&files.weights, e))?;
         drop(weights);
+        tracing::debug!(secs = t0.elapsed().as_secs_f64(), "NER load: base weights read");
         if missing.iter().any(|m| !m.starts_with("classifier.")) {
             return Err(invalid(&files.weights, format!("encoder weights lack {missing:?}")));
         }
@@ -206,7 +210,7 @@ impl NerModel {
             return Err(invalid(&adapter, "no classifier.weight"));
         }
         vs.freeze();
-        tracing::debug!(merged, "LoRA adapters merged");
+        tracing::debug!(merged, secs = t0.elapsed().as_secs_f64(), "NER load: LoRA adapters merged");
         let encoder = match precision.precision {
             Precision::Fp32 | Precision::Auto => Encoder::Fp32 { bert, _vs: vs },
             Precision::Int8 => {
@@ -222,6 +226,7 @@ impl NerModel {
                 Encoder::Int8(q)
             }
         };
+        tracing::debug!(secs = t0.elapsed().as_secs_f64(), "NER load: encoder ready");
         Ok(NerModel {
             net: Mutex::new(Net { encoder, head }),
             precision,
@@ -279,27 +284,46 @@ impl NerModel {
     /// Tags for runs of words given as subword pieces (see [`WordTokenizer::pieces`]). Long runs
     /// are read through overlapping windows; all windows are batched by length.
     pub fn predict_pieces(&self, runs: &[Vec<Vec<u32>>]) -> Result<Vec<Vec<WordPrediction>>, ModelError> {
-        Ok(self.predict_runs(runs, false)?.0)
+        Ok(self.predict_runs(runs, None)?.0)
     }
 
     /// [`predict_pieces`](Self::predict_pieces) that can also return, from the same encoder pass,
-    /// each word's final hidden state (read where its tag is read; zeros for words without
-    /// pieces): `vectors[run][word]`, `hidden_size` floats each.
+    /// sums of word states by group: `groups = (word_group, n)` gives each word of each run a
+    /// group id below `n` (e.g. its sentence); the result has `n` sums of the final hidden states
+    /// of the groups' words (each read where its tag is read; words without pieces add nothing).
+    /// Only one batch of hidden states is in memory at a time.
+    #[allow(clippy::type_complexity)]
     pub fn predict_runs(
         &self,
         runs: &[Vec<Vec<u32>>],
-        with_vectors: bool,
-    ) -> Result<(Vec<Vec<WordPrediction>>, Option<Vec<Vec<Vec<f32>>>>), ModelError> {
+        groups: Option<(&[Vec<usize>], usize)>,
+    ) -> Result<(Vec<Vec<WordPrediction>>, Option<Vec<Vec<f32>>>), ModelError> {
         let t0 = std::time::Instant::now();
         let max_len = self.config.max_len;
         let wins: Vec<Vec<Window>> = runs.iter().map(|r| windows(r, max_len, self.tok.specials)).collect();
+        let reads: Vec<Vec<Option<(usize, usize)>>> =
+            runs.iter().enumerate().map(|(r, run)| best_reads(&wins[r], run.len())).collect();
+        // per window: the (position, group) of the words read from it
+        let dim = self.hidden_size;
+        let mut sums: Option<Vec<Vec<f32>>> = groups.map(|(_, n)| vec![vec![0f32; dim]; n]);
+        let mut gathers: Vec<Vec<Vec<(usize, usize)>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
+        if let Some((word_group, n)) = groups {
+            for (r, rs) in reads.iter().enumerate() {
+                for (w, read) in rs.iter().enumerate() {
+                    if let (Some((win, pos)), Some(&g)) = (read, word_group.get(r).and_then(|g| g.get(w))) {
+                        if g < n {
+                            gathers[r][*win].push((*pos, g));
+                        }
+                    }
+                }
+            }
+        }
         let mut all: Vec<(usize, usize)> =
             wins.iter().enumerate().flat_map(|(r, ws)| (0..ws.len()).map(move |w| (r, w))).collect();
         all.sort_by_key(|&(r, w)| wins[r][w].ids.len());
         let n_tags = self.tags.len();
-        // probabilities per window: len × n_tags; hidden states per window: len × hidden
+        // probabilities per window: len × n_tags
         let mut probs: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
-        let mut hidden: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
         let mut i = 0;
         while i < all.len() {
             let mut j = i;
@@ -312,7 +336,7 @@ impl NerModel {
             }
             let batch: Vec<&Window> = all[i..j].iter().map(|&(r, w)| &wins[r][w]).collect();
             let tf = std::time::Instant::now();
-            let (out, states) = self.forward(&batch, with_vectors)?;
+            let (out, states) = self.forward(&batch, sums.is_some())?;
             let secs = tf.elapsed().as_secs_f64();
             let longest = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0) as u64;
             self.add_stats(|s| {
@@ -322,18 +346,25 @@ impl NerModel {
                 s.padded_tokens += longest * batch.len() as u64;
                 s.forward_secs += secs;
             });
+            // libtorch's int8 kernels leave freed blocks of many sizes in glibc's arenas, which
+            // then grow batch after batch; give the free pages back (a few ms per batch)
+            trim_heap();
             let mut states = states.map(Vec::into_iter);
             for (k, &(r, w)) in all[i..j].iter().enumerate() {
                 probs[r][w] = out[k].clone();
-                if let Some(st) = states.as_mut() {
-                    hidden[r][w] = st.next().unwrap_or_default();
+                if let (Some(st), Some(sums)) = (states.as_mut(), sums.as_mut()) {
+                    let h = st.next().unwrap_or_default();
+                    for &(pos, g) in &gathers[r][w] {
+                        if let Some(v) = h.get(pos * dim..(pos + 1) * dim) {
+                            for (a, x) in sums[g].iter_mut().zip(v) {
+                                *a += x;
+                            }
+                        }
+                    }
                 }
             }
             i = j;
         }
-        let dim = self.hidden_size;
-        let reads: Vec<Vec<Option<(usize, usize)>>> =
-            runs.iter().enumerate().map(|(r, run)| best_reads(&wins[r], run.len())).collect();
         let preds = reads
             .iter()
             .enumerate()
@@ -352,26 +383,9 @@ impl NerModel {
                     .collect()
             })
             .collect();
-        let vectors = with_vectors.then(|| {
-            reads
-                .iter()
-                .enumerate()
-                .map(|(r, reads)| {
-                    reads
-                        .iter()
-                        .map(|read| match *read {
-                            Some((w, pos)) if hidden[r][w].len() >= (pos + 1) * dim => {
-                                hidden[r][w][pos * dim..(pos + 1) * dim].to_vec()
-                            }
-                            _ => vec![0.0; dim],
-                        })
-                        .collect()
-                })
-                .collect()
-        });
         let total = t0.elapsed().as_secs_f64();
         self.add_stats(|s| s.total_secs += total);
-        Ok((preds, vectors))
+        Ok((preds, sums))
     }
 
     /// Tags for sentences given as words.
@@ -545,23 +559,33 @@ impl ModelTagger {
     fn tag_many(&self, inputs: &[TagInput<'_>], with_vectors: bool) -> Result<Vec<Tagged>, ModelError> {
         let mut docs = Vec::with_capacity(inputs.len());
         let mut all_runs = Vec::new();
+        // each word's group: its sentence, numbered across the chunk
+        let mut word_groups: Vec<Vec<usize>> = Vec::new();
+        let mut first_group = Vec::with_capacity(inputs.len());
+        let mut n_groups = 0;
         for &input in inputs {
             let (d, pieces) = self.doc_runs(input)?;
+            if with_vectors {
+                let mut of_word = vec![usize::MAX; d.words.len()];
+                for (s, r) in d.sentences.iter().enumerate() {
+                    of_word[r.clone()].iter_mut().for_each(|g| *g = n_groups + s);
+                }
+                word_groups.extend(d.runs.iter().map(|run| of_word[run.clone()].to_vec()));
+            }
+            first_group.push(n_groups);
+            n_groups += d.sentences.len();
             all_runs.extend(pieces);
             docs.push(d);
         }
-        let (preds, vectors) = self.model.predict_runs(&all_runs, with_vectors)?;
+        let groups = with_vectors.then_some((word_groups.as_slice(), n_groups));
+        let (preds, sums) = self.model.predict_runs(&all_runs, groups)?;
         let mut preds = preds.into_iter();
-        let mut vectors = vectors.map(Vec::into_iter);
         Ok(docs
             .iter()
-            .map(|d| {
+            .zip(first_group)
+            .map(|(d, g0)| {
                 let mut spans = Vec::new();
-                let mut word_vectors: Vec<Vec<f32>> = Vec::new();
                 for run in &d.runs {
-                    if let Some(v) = vectors.as_mut() {
-                        word_vectors.extend(v.next().expect("one vector list per run"));
-                    }
                     let p = preds.next().expect("one prediction per run");
                     for (ws, score) in self.model.spans(&p) {
                         let (a, b) = (d.words[run.start + ws.start].start, d.words[run.start + ws.end - 1].end);
@@ -575,30 +599,31 @@ impl ModelTagger {
                         });
                     }
                 }
-                let sentence_vectors = vectors.is_some().then(|| {
-                    d.sentences.iter().map(|r| mean_unit(&word_vectors[r.clone()], self.model.hidden_size)).collect()
-                });
+                let sentence_vectors =
+                    sums.as_ref().map(|s| s[g0..g0 + d.sentences.len()].iter().map(|v| unit(v)).collect());
                 Tagged { spans, sentence_vectors }
             })
             .collect())
     }
 }
 
-/// The L2-normalised mean of `vectors` (zeros when there are none or they sum to zero).
-fn mean_unit(vectors: &[Vec<f32>], dim: usize) -> Vec<f32> {
-    let mut m = vec![0f32; dim];
-    for v in vectors {
-        for (a, x) in m.iter_mut().zip(v) {
-            *a += x;
-        }
+/// Returns free heap pages to the system (glibc `malloc_trim`).
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases memory glibc holds free; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
     }
-    let norm = m.iter().map(|x| x * x).sum::<f32>().sqrt();
+}
+
+/// `v` scaled to unit length (zeros when it is zero or not finite).
+fn unit(v: &[f32]) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 && norm.is_finite() {
-        m.iter_mut().for_each(|x| *x /= norm);
+        v.iter().map(|x| x / norm).collect()
     } else {
-        m.iter_mut().for_each(|x| *x = 0.0);
+        vec![0.0; v.len()]
     }
-    m
 }
 
 impl EntityTagger for ModelTagger {

@@ -613,7 +613,9 @@ mod tests {
                 .split(' ')
                 .collect(),
         ];
-        let tok = model.tokenizer();
+        // the training network reads the full vocabulary; the loaded model its pruned rows
+        let full_tok = WordTokenizer::load(&files.tokenizer).unwrap();
+        let tok = &full_tok;
         let ex: Vec<Example> = sents
             .iter()
             .map(|s| {
