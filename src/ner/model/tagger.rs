@@ -320,16 +320,19 @@ impl NerModel {
         }
         let mut all: Vec<(usize, usize)> =
             wins.iter().enumerate().flat_map(|(r, ws)| (0..ws.len()).map(move |w| (r, w))).collect();
-        all.sort_by_key(|&(r, w)| wins[r][w].ids.len());
+        // longest windows first: each batch's tensors are then no larger than the last ones, so
+        // the allocator reuses their memory instead of growing the heap batch after batch
+        all.sort_by_key(|&(r, w)| std::cmp::Reverse(wins[r][w].ids.len()));
         let n_tags = self.tags.len();
         // probabilities per window: len × n_tags
         let mut probs: Vec<Vec<Vec<f32>>> = wins.iter().map(|ws| vec![Vec::new(); ws.len()]).collect();
         let mut i = 0;
         while i < all.len() {
             let mut j = i;
+            // the batch is padded to its first (longest) window
+            let longest = wins[all[i].0][all[i].1].ids.len();
             while j < all.len() && j - i < MAX_BATCH {
-                let (r, w) = all[j];
-                if (j - i + 1) * wins[r][w].ids.len() > MAX_BATCH_TOKENS && j > i {
+                if (j - i + 1) * longest > MAX_BATCH_TOKENS && j > i {
                     break;
                 }
                 j += 1;
@@ -346,9 +349,6 @@ impl NerModel {
                 s.padded_tokens += longest * batch.len() as u64;
                 s.forward_secs += secs;
             });
-            // libtorch's int8 kernels leave freed blocks of many sizes in glibc's arenas, which
-            // then grow batch after batch; give the free pages back (a few ms per batch)
-            trim_heap();
             let mut states = states.map(Vec::into_iter);
             for (k, &(r, w)) in all[i..j].iter().enumerate() {
                 probs[r][w] = out[k].clone();
@@ -383,6 +383,8 @@ impl NerModel {
                     .collect()
             })
             .collect();
+        // give the chunk's free heap pages back before the next one
+        trim_heap();
         let total = t0.elapsed().as_secs_f64();
         self.add_stats(|s| s.total_secs += total);
         Ok((preds, sums))
