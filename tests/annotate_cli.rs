@@ -302,3 +302,18 @@ fn compressed_inputs_read_like_plain_ones() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.jsonl.gz"), "{}", String::from_utf8_lossy(&o.stderr));
     drop(plain);
 }
+
+#[test]
+fn dash_output_is_stdout() {
+    // `-o -` is stdout like a missing -o (as `-` is stdin for the inputs), never a file named « - »
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = write(d, "in.jsonl", "{\"id\":\"a\",\"text\":\"Le JNIM a attaqué Gao.\"}\n");
+    let plain = run(&["annotate", "--fast", "--quiet", input.to_str().unwrap()]);
+    let mut cmd = vigie();
+    cmd.current_dir(d).args(["annotate", "--fast", "--quiet", "in.jsonl", "-o", "-"]);
+    let dash = cmd.output().unwrap();
+    assert_eq!(dash.status.code(), Some(0), "{}", String::from_utf8_lossy(&dash.stderr));
+    assert_eq!(String::from_utf8(dash.stdout).unwrap(), String::from_utf8(plain.stdout).unwrap());
+    assert!(!d.join("-").exists() && !d.join("-.vigie-state").exists(), "no file named « - »");
+}

@@ -12,7 +12,7 @@ pub struct AnnotateArgs {
     /// each, id = file name), directories (recursive, sorted), or - for JSONL on stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output JSONL file (default: stdout).
+    /// Output JSONL file (default, or `-`: stdout).
     #[arg(short, long, value_name = "OUT.jsonl")]
     pub output: Option<PathBuf>,
     /// Errors file, one JSON line per rejected or changed document (default: OUT.errors.jsonl
@@ -65,7 +65,8 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
     let defaults = RunOptions::default();
     let opts = RunOptions {
         inputs: a.inputs,
-        output: a.output.clone(),
+        // `-o -` is stdout, as `-` is stdin for the inputs (never a file named « - »)
+        output: a.output.clone().filter(|o| o.as_os_str() != "-"),
         errors: a.errors,
         threads: a.threads.unwrap_or(defaults.threads),
         resume: a.resume,
@@ -81,7 +82,8 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
             eprintln!("{line}");
         }
     }
-    if let (Some(html), Some(out), false) = (&a.html, &a.output, summary.interrupted) {
+    let output = a.output.as_ref().filter(|o| o.as_os_str() != "-");
+    if let (Some(html), Some(out), false) = (&a.html, output, summary.interrupted) {
         crate::export::export(out, crate::export::Format::Html, html).context("writing the HTML report")?;
         if !a.quiet {
             eprintln!("vigie: report written to {}", html.display());

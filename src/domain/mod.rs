@@ -4,6 +4,7 @@
 //! ([`lexicon::Lexicon::builtin`]); `--lexicons DIR` loads another copy at run time.
 
 pub mod lexicon;
+pub mod names;
 pub mod resolve;
 
 impl lexicon::Lexicon {

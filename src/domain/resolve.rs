@@ -29,6 +29,7 @@
 //!    whole-word occurrence of a tagged capitalised name or acronym is tagged too (source
 //!    `document`), and mentions with the same text and label share a canonical identity.
 
+use super::names::{self, described_as_org};
 use crate::doc::{Label, Source};
 use crate::ner::Span;
 use std::collections::HashMap;
@@ -70,8 +71,13 @@ pub fn combine(text: &str, layers: Vec<Vec<Span>>) -> Vec<Span> {
         kept.sort_by_key(key);
         acc = kept;
     }
+    let acc = names::join_fragments(text, acc);
     let acc = merge_weapon_systems(text, acc);
     let acc: Vec<Span> = acc.into_iter().filter_map(|s| trim(text, s)).filter_map(|s| hygiene(text, s)).collect();
+    let acc = acc.into_iter().map(|s| described_weapon(text, s)).collect();
+    let acc = names::organisation_phrases(text, acc, armed_cue);
+    let acc = names::role_persons(text, acc, armed_cue);
+    let acc = names::drop_portfolios(text, acc);
     let acc = gate_by_topic(text, acc);
     resolve_document(text, acc)
 }
@@ -201,6 +207,10 @@ const ARMED_CUES: &[&str] = &[
     "salut",
 ];
 
+fn armed_cue(w: &str) -> bool {
+    ARMED_CUES.contains(&w)
+}
+
 /// Word tokens of a surface, lower case, with a leading elided article (« l'Agence ») removed.
 fn lower_words(surface: &str) -> Vec<String> {
     surface
@@ -223,6 +233,15 @@ fn lower_words(surface: &str) -> Vec<String> {
 /// described (« selon X », « l'agence X », « la compagnie X », « cité par X »), an armed group
 /// fights (« attaque de X », « combattants de X »).
 fn retype_organisation(text: &str, mut s: Span) -> Span {
+    // « selon le projet Cabo Ligado »: a described name is no place either
+    if s.label == Label::Location
+        && is_name_word(&text[s.start_byte..s.end_byte])
+        && described_as_org(text, s.start_byte)
+    {
+        s.label = Label::Org;
+        s.canonical = None;
+        return s;
+    }
     if s.label != Label::ArmedGroup {
         return s;
     }
@@ -230,8 +249,26 @@ fn retype_organisation(text: &str, mut s: Span) -> Span {
     let Some(first) = words.first() else { return s };
     let armed = words.iter().any(|w| ARMED_CUES.contains(&w.as_str()));
     let org = ORG_HEADS_ALWAYS.contains(&first.as_str())
-        || (!armed && (ORG_HEADS.contains(&first.as_str()) || org_context(text, s.start_byte, s.end_byte)));
+        || (!armed
+            && (ORG_HEADS.contains(&first.as_str())
+                || described_as_org(text, s.start_byte)
+                || org_context(text, s.start_byte, s.end_byte)));
     if org {
+        s.label = Label::Org;
+        s.canonical = None;
+    }
+    s
+}
+
+/// A weapon word written as a name and described as an organisation is that organisation (« le
+/// groupe familial français Roquette »).
+fn described_weapon(text: &str, mut s: Span) -> Span {
+    let surface = &text[s.start_byte..s.end_byte];
+    if s.label == Label::Weapon
+        && !surface.contains(' ')
+        && is_name_word(surface)
+        && described_as_org(text, s.start_byte)
+    {
         s.label = Label::Org;
         s.canonical = None;
     }
@@ -352,7 +389,7 @@ const ARMED_CONTEXT: &[&str] = &[
 ];
 const CONTEXT_WINDOW: usize = 6;
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
     }
@@ -431,12 +468,51 @@ pub fn hygiene(text: &str, mut s: Span) -> Option<Span> {
         break;
     }
     let surface = &text[s.start_byte..s.end_byte];
+    // a title alone is not a person (« le Premier ministre X » tagged « Premier »)
+    if s.label == Label::Person && lower_words(surface).iter().all(|w| TITLES.contains(&w.trim_end_matches('.'))) {
+        return None;
+    }
     let has_content = lower_words(surface)
         .iter()
         .any(|w| !FUNCTION_WORDS.contains(&w.as_str()) && w.chars().any(|c| c.is_alphabetic()));
     // a lone digit run or function word is not an entity; « 93e brigade », « M23 » are
     has_content.then_some(s)
 }
+
+/// Titles and functions, never a person's name on their own.
+const TITLES: &[&str] = &[
+    "premier",
+    "première",
+    "président",
+    "présidente",
+    "ministre",
+    "général",
+    "générale",
+    "colonel",
+    "docteur",
+    "dr",
+    "monsieur",
+    "madame",
+    "m",
+    "mme",
+    "capitaine",
+    "commandant",
+    "lieutenant",
+    "sergent",
+    "roi",
+    "reine",
+    "prince",
+    "cheikh",
+    "imam",
+    "pape",
+    "abbé",
+    "maître",
+    "me",
+    "mgr",
+    "sénateur",
+    "député",
+    "maréchal",
+];
 
 /// Punctuation never at the start of an entity (an opening quote or bracket, a dash).
 fn is_edge_punct(c: char) -> bool {
@@ -545,6 +621,7 @@ const MILITARY_CUES: &[&str] = &[
     "combats",
     "combattants",
     "combattant",
+    "affrontements",
     "bombardement",
     "bombardements",
     "bombardé",
@@ -588,19 +665,34 @@ const MILITARY_CUES: &[&str] = &[
 const MIN_WORDS_FOR_TOPIC: usize = 25;
 
 /// Topic check for a whole document of at least [`MIN_WORDS_FOR_TOPIC`] words: without an
-/// ARMED_GROUP from the lexicon and with fewer than
-/// two distinct military cue words, generic weapon words are not weapons (« le drone » of a farmer,
+/// ARMED_GROUP from the lexicon, without a named weapon system from the lexicons (« missiles
+/// Iskander ») and with fewer than two distinct military cue words, generic weapon words are not weapons (« le drone » of a farmer,
 /// « un boulet de canon » of a striker, « la mine » of a gold mine, « la grenade » of an orchard)
 /// and model-only ARMED_GROUP spans are dropped. Named weapon systems always stay.
 fn gate_by_topic(text: &str, spans: Vec<Span>) -> Vec<Span> {
     let lexicon_group = spans.iter().any(|s| s.label == Label::ArmedGroup && s.source == Source::Lexicon);
+    // a named weapon system from the lexicons (« missiles Iskander ») says the topic too, unless
+    // it starts a longer name (« Javelin Coatings », a paint maker) or is described as a company
+    let named_system = spans.iter().any(|s| {
+        let in_longer_name = text[s.end_byte..].strip_prefix(' ').is_some_and(|r| r.starts_with(char::is_uppercase));
+        s.label == Label::Weapon
+            && s.source == Source::Lexicon
+            && s.canonical.is_some()
+            && !in_longer_name
+            && !described_as_org(text, s.start_byte)
+            && text[s.start_byte..s.end_byte].split_whitespace().any(is_name_word)
+    });
     let droppable = |s: &Span| match s.label {
         Label::Weapon => !text[s.start_byte..s.end_byte].split_whitespace().any(is_name_word),
         Label::ArmedGroup => s.source == Source::Model,
         _ => false,
     };
     // a headline or one sentence says too little about its topic: keep what the taggers found
-    if lexicon_group || !spans.iter().any(droppable) || text.split_whitespace().count() < MIN_WORDS_FOR_TOPIC {
+    if lexicon_group
+        || named_system
+        || !spans.iter().any(droppable)
+        || text.split_whitespace().count() < MIN_WORDS_FOR_TOPIC
+    {
         return spans;
     }
     let lower = text.to_lowercase();
@@ -697,6 +789,11 @@ fn merge_weapon_systems(text: &str, spans: Vec<Span>) -> Vec<Span> {
             {
                 prev.end_byte = s.end_byte;
                 prev.score = prev.score.min(s.score);
+                // a part the model found makes the whole a model span (« Javelin » + « Coatings »
+                // is no lexicon entry)
+                if s.source == Source::Model {
+                    prev.source = Source::Model;
+                }
                 if s.canonical.is_some() {
                     prev.canonical = s.canonical;
                 }
@@ -710,6 +807,25 @@ fn merge_weapon_systems(text: &str, spans: Vec<Span>) -> Vec<Span> {
 
 /// Leading nouns cut from LOCATION spans (followed by de/du/des/d'/de la).
 const PLACE_HEADS: &[&str] = &[
+    "nord",
+    "sud",
+    "est",
+    "ouest",
+    "centre",
+    "nord-est",
+    "nord-ouest",
+    "sud-est",
+    "sud-ouest",
+    "centre-nord",
+    "centre-sud",
+    "centre-est",
+    "centre-ouest",
+    "désert",
+    "réserve",
+    "réserve spéciale",
+    "massif",
+    "plateau",
+    "archipel",
     "état",
     "états",
     "région",
@@ -790,8 +906,27 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
     let lower = surface.to_lowercase();
     match s.label {
         Label::Location => {
-            if lower == "état" || lower == "états" {
+            // a place's name has a capital (« centre-nord » alone is a direction)
+            if lower == "état" || lower == "états" || !surface.chars().any(char::is_uppercase) {
                 return None;
+            }
+            // administrative heads in apposition are cut: « État Karenni » → « Karenni »,
+            // « région Amhara » → « Amhara »
+            if let Some((head, name)) = surface.split_once(' ') {
+                if ADMIN_APPOSITION_HEADS.contains(&head.to_lowercase().as_str())
+                    && name.starts_with(|c: char| c.is_uppercase())
+                {
+                    s.start_byte += head.len() + 1;
+                    return Some(s);
+                }
+            }
+            // inside a compound name: « Météo-France », « Sino-Niger Gold »
+            let before = &text[..s.start_byte];
+            if let Some(first) = before.strip_suffix('-') {
+                let prev = first.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+                if prev.starts_with(|c: char| c.is_uppercase()) {
+                    return None;
+                }
             }
             // most place names have no space: nothing to cut
             if surface.contains(' ') {
@@ -812,6 +947,13 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
                     }
                 }
             }
+            // a model place read from a lower-case phrase starts at its first capital (« sud du
+            // Liban » → « Liban », « stade Moulay-Abdellah » → « Moulay-Abdellah »), except a
+            // physical feature's head (« lac Kivu »); no capital, no place name
+            let first = surface.split_whitespace().next().unwrap_or("");
+            if s.source == Source::Model && !is_name_word(first) && !FEATURE_HEADS.contains(&first) {
+                return from_first_capital(text, s).and_then(|s| trim(text, s));
+            }
             // « Kurdistan irakien » → « Kurdistan »
             if let Some((name, adj)) = surface.rsplit_once(' ') {
                 if adj.starts_with(|c: char| c.is_lowercase())
@@ -824,10 +966,114 @@ fn trim(text: &str, mut s: Span) -> Option<Span> {
             }
             Some(s)
         }
-        Label::Org => Some(cut_lower_head(surface, s, ORG_LOWER_HEADS)),
-        Label::ArmedGroup => Some(cut_lower_head(surface, s, GROUP_HEADS)),
+        Label::Person => {
+            let mut s = s;
+            while let Some((title, rest)) = text[s.start_byte..s.end_byte].split_once(' ') {
+                if !PERSON_TITLES_LOWER.contains(&title) || !rest.starts_with(|c: char| c.is_uppercase()) {
+                    break;
+                }
+                s.start_byte += title.len() + 1;
+            }
+            Some(s)
+        }
+        Label::Org => {
+            let s = cut_lower_head(surface, s, ORG_LOWER_HEADS);
+            let surface = &text[s.start_byte..s.end_byte];
+            let first = surface.split_whitespace().next().unwrap_or("");
+            // a model name read from a lower-case description starts at its first capital
+            // (« groupe d'experts de l'ONU » → « ONU », « agence palestinienne Wafa » → « Wafa »)
+            if s.source == Source::Model && !is_name_word(first) && !ORG_LOWER_NAMES.contains(&first) {
+                return from_first_capital(text, s);
+            }
+            Some(s)
+        }
+        Label::ArmedGroup => {
+            // « le gouvernement taliban »: a group's name used as an adjective
+            let before = text[..s.start_byte].trim_end();
+            let prev = before.rsplit(char::is_whitespace).next().unwrap_or("").to_lowercase();
+            if !surface.contains(' ')
+                && !surface.chars().any(char::is_uppercase)
+                && GOVERNMENT_NOUNS.contains(&prev.as_str())
+            {
+                return None;
+            }
+            Some(cut_lower_head(surface, s, GROUP_HEADS))
+        }
         _ => Some(s),
     }
+}
+
+/// Nouns after which a lower-case group name is an adjective (« le gouvernement taliban »).
+const GOVERNMENT_NOUNS: &[&str] = &["gouvernement", "régime", "pouvoir", "autorités", "émirat", "administration"];
+/// Administrative heads cut before a name in apposition (« État Karenni », « région Amhara »).
+const ADMIN_APPOSITION_HEADS: &[&str] = &[
+    "état",
+    "région",
+    "province",
+    "préfecture",
+    "district",
+    "oblast",
+    "gouvernorat",
+    "wilaya",
+    "comté",
+    "département",
+];
+/// Titles cut before a person's name (« le général Mohamed Toumba » → « Mohamed Toumba »).
+const PERSON_TITLES_LOWER: &[&str] = &[
+    "général",
+    "générale",
+    "colonel",
+    "commandant",
+    "capitaine",
+    "lieutenant",
+    "sergent",
+    "maréchal",
+    "président",
+    "présidente",
+    "ministre",
+    "docteur",
+    "dr",
+    "professeur",
+    "pr",
+    "imam",
+    "cheikh",
+    "abbé",
+    "père",
+    "sœur",
+    "mgr",
+    "monseigneur",
+    "maître",
+    "me",
+    "m.",
+    "mme",
+    "roi",
+    "reine",
+    "prince",
+    "émir",
+];
+
+/// Lower-case words that start an organisation's name (« ministère de la Défense », « hôpital
+/// Nasser »).
+const ORG_LOWER_NAMES: &[&str] =
+    &["ministère", "hôpital", "clinique", "université", "ambassade", "consulat", "présidence", "primature"];
+/// Heads of physical features, kept in a place's name (« lac Tchad », « fleuve Niger »).
+pub(crate) const FEATURE_HEADS: &[&str] = &[
+    "lac", "fleuve", "mer", "monts", "mont", "golfe", "rivière", "île", "îles", "désert", "massif", "océan", "canal",
+    "détroit", "delta", "baie", "lacs", "mers",
+];
+
+/// `s` from its first capitalised word on, `None` without one.
+fn from_first_capital(text: &str, mut s: Span) -> Option<Span> {
+    let surface = &text[s.start_byte..s.end_byte];
+    let mut offset = 0;
+    for w in surface.split_inclusive(|c: char| c.is_whitespace() || c == '\'' || c == '’') {
+        if w.starts_with(|c: char| c.is_uppercase()) {
+            s.start_byte += offset;
+            return Some(s);
+        }
+        offset += w.len();
+    }
+    None
 }
 
 /// `s` without the first of `heads` it starts with, when a capitalised name follows.
@@ -1139,7 +1385,9 @@ mod tests {
             ("de la Défense", Label::Org, Some("Défense")),
             ("Mali.", Label::Location, Some("Mali")),
             ("La Haye", Label::Location, Some("La Haye")),
-            ("M.", Label::Person, Some("M.")),
+            // a title alone is no person; an abbreviation keeps its period
+            ("M.", Label::Person, None),
+            ("M.", Label::Misc, Some("M.")),
             ("de Mistura", Label::Person, Some("de Mistura")),
             ("Belfast, des", Label::Location, Some("Belfast")),
         ];
@@ -1175,7 +1423,115 @@ mod tests {
             )
         }
 
+        /// Words the name rules react to, with punctuation and function words.
+        const NAME_WORDS: &[&str] = &[
+            "ministère",
+            "Centre",
+            "hospitalier",
+            "de",
+            "la",
+            "l'",
+            "du",
+            "des",
+            "et",
+            "Défense",
+            "Cameroun",
+            "hôpital",
+            "accord",
+            "Ghana",
+            "Cocoa",
+            "Board",
+            "of",
+            "India",
+            "al-Assad",
+            "Bachar",
+            "lac",
+            "Kivu",
+            "Darfour-Nord",
+            "Darfour",
+            "-Nord",
+            "avions",
+            "Su-25",
+            "porte-parole",
+            ",",
+            "«",
+            "»",
+            "dit",
+            "ministre",
+            "russe",
+            "FDS",
+            "(",
+            ")",
+            "Forces",
+            "armées",
+            "agence",
+            "officielle",
+            "Sana",
+            "Croix-Rouge",
+            "Société",
+            "éthiopienne",
+            "État",
+            "Mazloum",
+            "Abdi",
+            "Le",
+            ".",
+            "é",
+        ];
+
+        /// A text and two layers of sorted, non-overlapping spans on word boundaries.
+        fn text_and_layers() -> impl Strategy<Value = (String, Vec<Vec<Span>>)> {
+            let layer = prop::collection::vec((any::<u16>(), 1usize..5, 0usize..6), 0..8);
+            (prop::collection::vec(prop::sample::select(NAME_WORDS), 1..30), layer.clone(), layer).prop_map(
+                |(ws, l1, l2)| {
+                    let text = ws.join(" ");
+                    let mut starts = vec![0];
+                    for (i, _) in text.match_indices(' ') {
+                        starts.push(i + 1);
+                    }
+                    let ends: Vec<usize> = starts.iter().skip(1).map(|s| s - 1).chain([text.len()]).collect();
+                    let make = |l: Vec<(u16, usize, usize)>, source: Source| {
+                        let mut spans: Vec<Span> = Vec::new();
+                        for (a, n, lab) in l {
+                            let w = a as usize % starts.len();
+                            let e = (w + n - 1).min(ends.len() - 1);
+                            let (start_byte, end_byte) = (starts[w], ends[e]);
+                            if spans.iter().any(|o| o.start_byte < end_byte && start_byte < o.end_byte) {
+                                continue;
+                            }
+                            spans.push(Span {
+                                start_byte,
+                                end_byte,
+                                label: Label::ALL[lab],
+                                score: 0.5,
+                                source,
+                                canonical: None,
+                            });
+                        }
+                        spans.sort_by_key(|s| s.start_byte);
+                        spans
+                    };
+                    (text.clone(), vec![make(l1, Source::Lexicon), make(l2, Source::Model)])
+                },
+            )
+        }
+
         proptest! {
+            /// Whatever the taggers give, the combined entities are sorted, do not overlap, sit on
+            /// char boundaries and pass span hygiene unchanged.
+            #[test]
+            fn combined_spans_are_clean((text, layers) in text_and_layers()) {
+                let out = combine(&text, layers);
+                for pair in out.windows(2) {
+                    prop_assert!(pair[0].end_byte <= pair[1].start_byte, "{:?} / {:?} in {:?}", pair[0], pair[1], text);
+                }
+                for s in &out {
+                    prop_assert!(s.start_byte < s.end_byte && s.end_byte <= text.len());
+                    prop_assert!(text.is_char_boundary(s.start_byte) && text.is_char_boundary(s.end_byte));
+                    let h = hygiene(&text, s.clone());
+                    prop_assert_eq!(h.map(|h| (h.start_byte, h.end_byte)), Some((s.start_byte, s.end_byte)), "{:?} in {:?}", &text[s.start_byte..s.end_byte], text);
+                }
+            }
+
             #[test]
             fn hygiene_invariants((text, start, end, label) in text_and_span()) {
                 let s = Span { start_byte: start, end_byte: end, label, score: 0.5, source: Source::Model, canonical: None };
