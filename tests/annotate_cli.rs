@@ -317,3 +317,92 @@ fn dash_output_is_stdout() {
     assert_eq!(String::from_utf8(dash.stdout).unwrap(), String::from_utf8(plain.stdout).unwrap());
     assert!(!d.join("-").exists() && !d.join("-.vigie-state").exists(), "no file named « - »");
 }
+
+/// Process substitution and named pipes are read once, as a stream: nothing is lost to a sniff
+/// that reopens the input (#18), JSONL and text alike, compressed or not.
+#[test]
+fn fifos_and_process_substitution_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut rng = vigie::corpus::Rng::new(5);
+    let corpus: String = (0..2000).map(|i| vigie::corpus::jsonl_doc(&mut rng, i)).collect();
+    let plain = write(d, "c.jsonl", &corpus);
+    let want = run(&["annotate", "--fast", "--quiet", plain.to_str().unwrap()]);
+    let want = String::from_utf8(want.stdout).unwrap();
+    assert_eq!(want.lines().count(), 2000);
+    // a named pipe without extension, fed by another process
+    for (name, content) in [("pipe", corpus.clone()), ("textpipe", "Le JNIM a attaqué Gao.\n".to_string())] {
+        let fifo = d.join(name);
+        let st = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(st.success());
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, content).unwrap())
+        };
+        let o = run(&["annotate", "--fast", "--quiet", fifo.to_str().unwrap()]);
+        writer.join().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let got = String::from_utf8(o.stdout).unwrap();
+        if name == "pipe" {
+            assert_eq!(got, want, "every document of the FIFO, in order");
+        } else {
+            let recs = check_output(&got);
+            assert_eq!(recs.len(), 1);
+            assert_eq!(recs[0]["id"], "textpipe");
+            assert_eq!(recs[0]["text"], "Le JNIM a attaqué Gao.\n");
+        }
+    }
+    // bash process substitution, plain and gzip-compressed
+    let v = env!("CARGO_BIN_EXE_vigie");
+    for src in ["cat c.jsonl", "gzip -c c.jsonl"] {
+        let o = std::process::Command::new("bash")
+            .current_dir(d)
+            .arg("-c")
+            .arg(format!("{v} annotate --fast --quiet <({src})"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{src}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8(o.stdout).unwrap(), want, "{src}");
+    }
+}
+
+/// No output path may be an input or another output: refused before anything is opened (#18).
+#[test]
+fn outputs_never_overwrite_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let content = "{\"id\":\"a\",\"text\":\"Le JNIM a attaqué Gao.\"}\n";
+    let input = write(d, "in.jsonl", content);
+    std::os::unix::fs::symlink(&input, d.join("link.jsonl")).unwrap();
+    std::fs::hard_link(&input, d.join("hard.jsonl")).unwrap();
+    let cases: [&[&str]; 6] = [
+        &["-o", "in.jsonl"],
+        &["-o", "link.jsonl"],
+        &["-o", "hard.jsonl"],
+        &["-o", "out.jsonl", "--errors", "in.jsonl"],
+        &["-o", "out.jsonl", "--errors", "out.jsonl"],
+        &["-o", "out.jsonl", "--html", "./in.jsonl"],
+    ];
+    for extra in cases {
+        let mut cmd = vigie();
+        cmd.current_dir(d).args(["annotate", "--fast", "--quiet", "in.jsonl"]).args(extra);
+        let o = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {err}");
+        assert!(err.contains("refusing") && err.contains("nothing was written"), "{extra:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), content, "{extra:?}: the input is intact");
+        let mut left: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["hard.jsonl", "in.jsonl", "link.jsonl"], "{extra:?}: no file written");
+    }
+    // export: the annotated file is never its own output
+    let ann = d.join("ann.jsonl");
+    let o = run(&["annotate", "--fast", "--quiet", input.to_str().unwrap(), "-o", ann.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let before = std::fs::read(&ann).unwrap();
+    let o = run(&["export", "--format", "html", ann.to_str().unwrap(), "-o", ann.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refusing"));
+    assert_eq!(std::fs::read(&ann).unwrap(), before);
+}

@@ -73,6 +73,7 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<i32> {
         ingest: IngestOptions { max_doc_bytes: a.max_doc_bytes, shard: a.shard },
         chunk_docs: a.chunk_docs,
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        also_written: a.html.iter().map(|h| ("--html".to_string(), h.clone())).collect(),
         ..defaults
     };
     let summary = pipeline::run(&opts, &annotator, &stop)?;

@@ -63,6 +63,9 @@ pub enum ExportError {
     Line { path: PathBuf, line: usize, problem: LineError },
     #[error("{path}: no documents")]
     Empty { path: PathBuf },
+    /// The output would overwrite the input.
+    #[error(transparent)]
+    Refused(#[from] crate::ingest::IngestError),
 }
 
 impl ExportError {
@@ -173,6 +176,9 @@ pub fn read_all(path: &Path) -> Result<Vec<Annotated>, ExportError> {
 /// Exports `input` (annotated JSONL) to `output` (a file, or a directory for brat); returns the
 /// number of documents exported. Nothing is written when an input line is bad.
 pub fn export(input: &Path, format: Format, output: &Path) -> Result<usize, ExportError> {
+    // the annotated input is never overwritten (also through a link), checked before reading
+    let input_file = crate::ingest::InputFile::plain(input);
+    crate::ingest::check_outputs(std::slice::from_ref(&input_file), &[("-o", output)])?;
     let docs = read_all(input)?;
     match format {
         Format::Html => write_file(output, |w| html::write_report(&docs, w)),

@@ -28,6 +28,10 @@ pub enum InputKind {
     Jsonl,
     /// The whole file is one document, its id the file name.
     Text,
+    /// A stream that can be read only once (a FIFO, `<(…)` process substitution, a device) with
+    /// no telling extension: compression, then JSONL or text, are decided from its first bytes
+    /// as it is read, never by opening it twice.
+    Sniff,
 }
 
 /// Compression of an input, read transparently (news corpora usually ship as `.jsonl.gz` or
@@ -86,6 +90,17 @@ pub struct InputFile {
 }
 
 impl InputFile {
+    /// A JSONL file given by path (e.g. an annotated file to export).
+    pub fn plain(path: &Path) -> InputFile {
+        InputFile {
+            path: Some(path.to_path_buf()),
+            kind: InputKind::Jsonl,
+            text_id: path.display().to_string(),
+            size: None,
+            compression: None,
+        }
+    }
+
     /// Name used in error records and logs.
     pub fn display_name(&self) -> String {
         match &self.path {
@@ -104,6 +119,68 @@ pub enum IngestError {
     EmptyDir(String),
     #[error("stdin (-) can be given only once")]
     StdinTwice,
+    /// An output path that is an input (also through a link): writing it would destroy the input.
+    #[error("refusing to write {flag} {output}: it is the input {input} (nothing was written)")]
+    OutputIsInput { flag: String, output: String, input: String },
+    /// Two outputs of one run on the same file.
+    #[error("refusing to run: {flag_a} {a} and {flag_b} {b} are the same file (nothing was written)")]
+    SameOutput { flag_a: String, a: String, flag_b: String, b: String },
+}
+
+/// The identity of an existing file (device, inode), links followed.
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// An output path as it will be written: absolute, its directory's links resolved.
+fn output_location(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)).unwrap_or(abs),
+        _ => abs,
+    }
+}
+
+/// Refuses, before anything is opened for writing, any output (`(flag, path)`) that is one of the
+/// inputs (the same file, also through a symbolic or hard link) or another output. `-o same.jsonl`
+/// on its own input would otherwise truncate it.
+pub fn check_outputs(inputs: &[InputFile], outputs: &[(&str, &Path)]) -> Result<(), IngestError> {
+    let input_ids: Vec<(_, &InputFile)> =
+        inputs.iter().filter_map(|f| f.path.as_deref().and_then(file_identity).map(|id| (id, f))).collect();
+    for (flag, out) in outputs {
+        if let Some(id) = file_identity(out) {
+            if let Some((_, f)) = input_ids.iter().find(|(i, _)| *i == id) {
+                return Err(IngestError::OutputIsInput {
+                    flag: flag.to_string(),
+                    output: out.display().to_string(),
+                    input: f.display_name(),
+                });
+            }
+        }
+    }
+    for (i, (flag_a, a)) in outputs.iter().enumerate() {
+        for (flag_b, b) in &outputs[i + 1..] {
+            let same = match (file_identity(a), file_identity(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => output_location(a) == output_location(b),
+            };
+            if same {
+                return Err(IngestError::SameOutput {
+                    flag_a: flag_a.to_string(),
+                    a: a.display().to_string(),
+                    flag_b: flag_b.to_string(),
+                    b: b.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Why one input document was rejected (or, for warnings, changed).
@@ -308,13 +385,17 @@ pub fn expand_inputs(args: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
                 return Err(IngestError::EmptyDir(a.display().to_string()));
             }
         } else {
+            // a FIFO or a device can be read once only: it is sniffed as it is read
+            let regular = meta.is_file();
             let (kind, compression) = match is_input_ext(a) {
                 Some(k) => k,
+                None if !regular => (InputKind::Sniff, None),
                 None => sniff(a).map_err(|source| IngestError::Io { path: a.display().to_string(), source })?,
             };
             let name =
                 a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.display().to_string());
-            out.push(InputFile { path: Some(a.clone()), kind, text_id: name, size: Some(meta.len()), compression });
+            let size = regular.then(|| meta.len());
+            out.push(InputFile { path: Some(a.clone()), kind, text_id: name, size, compression });
         }
     }
     Ok(out)
@@ -332,6 +413,7 @@ pub fn open_input(f: &InputFile) -> Result<Box<dyn BufRead + Send>, IngestError>
     let compression = match (f.compression, &f.path) {
         (Some(c), _) => Some(c),
         (None, None) => Compression::sniff(raw.fill_buf().map_err(io_err)?),
+        (None, Some(_)) if f.kind == InputKind::Sniff => Compression::sniff(raw.fill_buf().map_err(io_err)?),
         (None, Some(_)) => None,
     };
     match compression {
@@ -473,22 +555,32 @@ impl RecordReader {
     }
 
     fn read_text_file(&mut self, f: &InputFile) -> Record {
+        let path = f.path.as_ref().expect("text inputs are files");
+        let reader = File::open(path).and_then(|file| {
+            let raw = BufReader::new(file);
+            Ok(match f.compression {
+                None => Box::new(raw) as Box<dyn Read + Send>,
+                Some(c) => c.decoder(raw)?,
+            })
+        });
+        self.text_record(f, reader)
+    }
+
+    /// One text document from `reader` (its decompressed bytes), at most `max_doc_bytes`.
+    fn text_record<R: Read>(&mut self, f: &InputFile, reader: io::Result<R>) -> Record {
         let name: Arc<str> = f.display_name().into();
         let origin = Origin { input: name.clone(), line: None };
         let id = DocId::Str(f.text_id.clone());
-        let path = f.path.as_ref().expect("text inputs are files");
         let limit = self.opts.max_doc_bytes;
         let res = (|| -> Result<Result<Document, InputError>, io::Error> {
             let mut bytes = Vec::new();
-            let raw = BufReader::new(File::open(path)?);
-            match f.compression {
-                None => raw.take(limit + 1).read_to_end(&mut bytes)?,
-                Some(c) => c.decoder(raw)?.take(limit + 1).read_to_end(&mut bytes)?,
-            };
+            reader?.take(limit + 1).read_to_end(&mut bytes)?;
             if bytes.len() as u64 > limit {
-                let size = match f.compression {
-                    None => std::fs::metadata(path).map(|m| m.len()).unwrap_or(limit + 1),
-                    Some(_) => bytes.len() as u64,
+                let size = match (f.compression, &f.path, f.kind) {
+                    (None, Some(path), InputKind::Text) => {
+                        std::fs::metadata(path).map(|m| m.len()).unwrap_or(limit + 1)
+                    }
+                    _ => bytes.len() as u64,
                 };
                 return Ok(Err(InputError::TooLarge { size, limit }));
             }
@@ -532,6 +624,31 @@ impl Iterator for RecordReader {
                         }
                         return Some(self.read_text_file(&f));
                     }
+                    InputKind::Sniff => match self.open(&f) {
+                        // JSONL when its first non-blank byte opens an object, else one text
+                        Ok(mut r) => match r.fill_buf().map(|b| b.iter().find(|c| !c.is_ascii_whitespace()).copied()) {
+                            Ok(Some(b'{')) | Ok(None) => {
+                                self.current = Some((f.display_name().into(), r));
+                                self.line_no = 0;
+                            }
+                            Ok(Some(_)) => {
+                                if let Some(sh) = self.opts.shard {
+                                    if !sh.contains(Some(&DocId::Str(f.text_id.clone()))) {
+                                        continue;
+                                    }
+                                }
+                                return Some(self.text_record(&f, Ok(r)));
+                            }
+                            Err(e) => {
+                                self.fatal = Some(IngestError::Io { path: f.display_name(), source: e });
+                                return None;
+                            }
+                        },
+                        Err(e) => {
+                            self.fatal = Some(e);
+                            return None;
+                        }
+                    },
                     InputKind::Jsonl => match self.open(&f) {
                         Ok(r) => {
                             self.current = Some((f.display_name().into(), r));

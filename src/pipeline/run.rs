@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub checkpoint_every: Duration,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Other files the caller will write after the run (`(flag, path)`, e.g. `--html`): refused
+    /// with the outputs when they are an input or another output, before anything is written.
+    pub also_written: Vec<(String, PathBuf)>,
 }
 
 impl Default for RunOptions {
@@ -50,6 +53,7 @@ impl Default for RunOptions {
             chunk_bytes: 8 << 20,
             checkpoint_every: Duration::from_secs(1),
             progress: false,
+            also_written: Vec::new(),
         }
     }
 }
@@ -300,6 +304,14 @@ pub fn run(opts: &RunOptions, annotator: &Annotator, stop: &AtomicBool) -> Resul
             PathBuf::from(s)
         })
     });
+    // inputs are never written: every output is checked before the first one is opened
+    let state_path = opts.output.as_ref().map(|o| resume::state_path(o));
+    let mut written: Vec<(&str, &Path)> = Vec::new();
+    written.extend(opts.output.as_deref().map(|o| ("-o", o)));
+    written.extend(err_path.as_deref().map(|e| ("--errors", e)));
+    written.extend(state_path.as_deref().map(|s| ("(state file)", s)));
+    written.extend(opts.also_written.iter().map(|(f, p)| (f.as_str(), p.as_path())));
+    crate::ingest::check_outputs(&files, &written)?;
     let mut summary = RunSummary { output: opts.output.clone(), errors: err_path.clone(), ..Default::default() };
     let mut outputs = match Outputs::open(opts, err_path.as_deref(), run_fingerprint(&files, opts, annotator))? {
         Opened::Ready(o) => o,
