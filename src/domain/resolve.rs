@@ -1117,7 +1117,14 @@ fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
         }
         let a_start = s.end_byte + (after.len() - inner.len());
         let a_end = a_start + acr.len();
-        match spans.iter().position(|o| o.start_byte == a_start && o.end_byte == a_end) {
+        // `spans` is sorted by start: the candidates are found by binary search
+        let at = spans.partition_point(|o| o.start_byte < a_start);
+        let exact = spans[at..].iter().take_while(|o| o.start_byte == a_start).position(|o| o.end_byte == a_end);
+        let overlaps = |from: usize| {
+            spans[..from].last().is_some_and(|o| o.end_byte > a_start)
+                || spans.get(from).is_some_and(|o| o.start_byte < a_end)
+        };
+        match exact.map(|k| at + k) {
             Some(j) => {
                 // the name says what the acronym is: « Agence nigérienne de presse (ANP) » is an
                 // agency even where ANP alone would be Algeria's army
@@ -1132,7 +1139,7 @@ fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
                     }
                 }
             }
-            None if !spans.iter().any(|o| o.start_byte < a_end && o.end_byte > a_start) => added.push(Span {
+            None if !overlaps(at) => added.push(Span {
                 start_byte: a_start,
                 end_byte: a_end,
                 label: s.label,
@@ -1171,18 +1178,25 @@ fn resolve_document(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
             seeds.push((surface.to_string(), s.clone()));
         }
     }
-    let mut extra: Vec<Span> = Vec::new();
+    // overlap tests by binary search (`spans` sorted, non-overlapping) and in an ordered map of
+    // the mentions added so far: n log n in the mentions, whatever their number
+    let mut extra: std::collections::BTreeMap<usize, Span> = std::collections::BTreeMap::new();
     for (surface, seed) in &seeds {
         for (pos, _) in text.match_indices(surface.as_str()) {
             let end = pos + surface.len();
-            if !word_boundary(text, pos, end)
-                || spans.iter().chain(&extra).any(|o| o.start_byte < end && o.end_byte > pos)
-            {
+            if !word_boundary(text, pos, end) {
                 continue;
             }
-            extra.push(Span { start_byte: pos, end_byte: end, source: Source::Document, ..seed.clone() });
+            let k = spans.partition_point(|o| o.start_byte < end);
+            let in_spans = spans[..k].last().is_some_and(|o| o.end_byte > pos);
+            let in_extra = extra.range(..end).next_back().is_some_and(|(_, o)| o.end_byte > pos);
+            if in_spans || in_extra {
+                continue;
+            }
+            extra.insert(pos, Span { start_byte: pos, end_byte: end, source: Source::Document, ..seed.clone() });
         }
     }
+    let extra: Vec<Span> = extra.into_values().collect();
     spans.extend(extra);
     spans.sort_by_key(|s| (s.start_byte, s.end_byte));
     spans
@@ -1372,6 +1386,22 @@ mod tests {
         // a one-letter model span is no armed group
         let t = "Le X a frappé la nuit dernière.";
         assert!(combine(t, vec![vec![], vec![model(t, "X", Label::ArmedGroup)]]).is_empty());
+    }
+
+    #[test]
+    fn repeated_mentions_are_all_tagged_once() {
+        // every later whole-word mention of a tagged name is tagged, exactly once, and the
+        // acronym of « name (ACR) » too: checked on many mentions (binary searches, not scans)
+        let mut t = String::from("Le Front de libération de l'Azawad (FLA) avance. ");
+        for i in 0..3000 {
+            t.push_str(if i % 3 == 0 { "Le FLA, FLAM et FLA. " } else { "Le FLA recule. " });
+        }
+        let lex = vec![span(&t, "Front de libération de l'Azawad", Label::ArmedGroup, Source::Lexicon, Some("ag:fla"))];
+        let out = combine(&t, vec![lex]);
+        let fla = out.iter().filter(|s| &t[s.start_byte..s.end_byte] == "FLA").count();
+        assert_eq!(fla, 1 + 1000 * 2 + 2000);
+        assert!(out.windows(2).all(|p| p[0].end_byte <= p[1].start_byte));
+        assert!(out.iter().all(|s| s.canonical.as_ref().is_some_and(|c| c.id == "ag:fla")));
     }
 
     #[test]
