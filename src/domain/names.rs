@@ -671,6 +671,9 @@ pub fn join_fragments(text: &str, spans: Vec<Span>) -> Vec<Span> {
             if join {
                 prev.end_byte = s.end_byte;
                 prev.score = prev.score.min(s.score);
+                // the model's part makes the whole the model's: « Javelin » + « Coatings » is no
+                // lexicon entry
+                prev.source = Source::Model;
                 continue;
             }
         }
