@@ -56,6 +56,35 @@ pub(crate) fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// Word tokens of a surface, lower case, with a leading elided article (« l'Agence ») removed.
+pub(crate) fn lower_words(surface: &str) -> Vec<String> {
+    surface
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.to_lowercase();
+            match w.split_once(['\'', '’']) {
+                Some((el, rest)) if el.chars().count() <= 2 && !rest.is_empty() => rest.to_string(),
+                _ => w,
+            }
+        })
+        .collect()
+}
+
+/// `i`, moved back to the nearest char boundary of `text`.
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Heads of physical features, kept in a place's name (« lac Tchad », « fleuve Niger »).
+pub(crate) const FEATURE_HEADS: &[&str] = &[
+    "lac", "fleuve", "mer", "monts", "mont", "golfe", "rivière", "île", "îles", "désert", "massif", "océan", "canal",
+    "détroit", "delta", "baie", "lacs", "mers",
+];
+
 fn capitalised(w: &str) -> bool {
     w.chars().next().is_some_and(|c| c.is_uppercase())
 }
@@ -561,18 +590,8 @@ const ORG_DESCRIPTORS: &[&str] = &[
 /// counts only as « groupe de presse / industriel / … » (an adjective or complement before the
 /// name), never alone (« le groupe Wagner »).
 pub(crate) fn described_as_org(text: &str, start: usize) -> bool {
-    let from = crate::domain::resolve::floor_char_boundary(text, start.saturating_sub(80));
-    let before: Vec<String> = text[from..start]
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let w = w.to_lowercase();
-            match w.split_once(['\'', '’']) {
-                Some((el, rest)) if el.chars().count() <= 2 && !rest.is_empty() => rest.to_string(),
-                _ => w,
-            }
-        })
-        .collect();
+    let from = floor_char_boundary(text, start.saturating_sub(80));
+    let before = lower_words(&text[from..start]);
     // nearest first: a descriptor, or up to two adjectives then a descriptor (« quotidien » and
     // « opérateur » end like adjectives: the descriptor test comes first)
     for (adjectives, w) in before.iter().rev().take(3).enumerate() {
@@ -639,7 +658,7 @@ pub fn join_fragments(text: &str, spans: Vec<Span>) -> Vec<Span> {
                     .rfind(|c: char| !c.is_alphanumeric())
                     .map_or(0, |i| i + prev[i..].chars().next().map_or(1, char::len_utf8));
                 let free = out.last().is_none_or(|p| p.end_byte <= word_start);
-                if free && crate::domain::resolve::FEATURE_HEADS.contains(&&prev[word_start..]) {
+                if free && FEATURE_HEADS.contains(&&prev[word_start..]) {
                     s.start_byte = word_start;
                     s.canonical = None;
                 }
@@ -900,8 +919,7 @@ pub fn drop_portfolios(text: &str, spans: Vec<Span>) -> Vec<Span> {
             if s.label == Label::Person {
                 return true;
             }
-            let before =
-                &text[crate::domain::resolve::floor_char_boundary(text, s.start_byte.saturating_sub(80))..s.start_byte];
+            let before = &text[floor_char_boundary(text, s.start_byte.saturating_sub(80))..s.start_byte];
             let mut ws: Vec<&str> = before.split_whitespace().rev().take(5).collect();
             // « de l'Intérieur »: the elided article is glued to the span
             let Some(last) = ws.first().copied() else { return true };

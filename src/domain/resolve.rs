@@ -29,7 +29,7 @@
 //!    whole-word occurrence of a tagged capitalised name or acronym is tagged too (source
 //!    `document`), and mentions with the same text and label share a canonical identity.
 
-use super::names::{self, described_as_org};
+use super::names::{self, described_as_org, floor_char_boundary, lower_words, FEATURE_HEADS};
 use crate::doc::{Label, Source};
 use crate::ner::Span;
 use std::collections::HashMap;
@@ -211,21 +211,6 @@ fn armed_cue(w: &str) -> bool {
     ARMED_CUES.contains(&w)
 }
 
-/// Word tokens of a surface, lower case, with a leading elided article (« l'Agence ») removed.
-fn lower_words(surface: &str) -> Vec<String> {
-    surface
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let w = w.to_lowercase();
-            match w.split_once(['\'', '’']) {
-                Some((el, rest)) if el.chars().count() <= 2 && !rest.is_empty() => rest.to_string(),
-                _ => w,
-            }
-        })
-        .collect()
-}
-
 /// A model-only ARMED_GROUP span named like a non-armed organisation becomes ORG (type decision;
 /// the lexicons' organisations already win over the model by precedence).
 ///
@@ -388,13 +373,6 @@ const ARMED_CONTEXT: &[&str] = &[
     "armés",
 ];
 const CONTEXT_WINDOW: usize = 6;
-
-pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
 
 /// Bytes read on each side of a name for its context: far more than [`CONTEXT_WINDOW`] words,
 /// and a bound, so a text without sentence punctuation costs no more per span.
@@ -1056,11 +1034,6 @@ const PERSON_TITLES_LOWER: &[&str] = &[
 /// Nasser »).
 const ORG_LOWER_NAMES: &[&str] =
     &["ministère", "hôpital", "clinique", "université", "ambassade", "consulat", "présidence", "primature"];
-/// Heads of physical features, kept in a place's name (« lac Tchad », « fleuve Niger »).
-pub(crate) const FEATURE_HEADS: &[&str] = &[
-    "lac", "fleuve", "mer", "monts", "mont", "golfe", "rivière", "île", "îles", "désert", "massif", "océan", "canal",
-    "détroit", "delta", "baie", "lacs", "mers",
-];
 
 /// `s` from its first capitalised word on, `None` without one.
 fn from_first_capital(text: &str, mut s: Span) -> Option<Span> {
