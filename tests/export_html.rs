@@ -101,6 +101,18 @@ fn annotate_with_report(input: &Path, dir: &Path) -> PathBuf {
     report
 }
 
+/// The map has outlines and at least `min_dots` dots, and a click on the biggest dot keeps
+/// exactly the documents that name that place.
+fn assert_map(v: &Value, min_dots: u64) {
+    let m = &v["map"];
+    assert!(m["outlines"].as_u64().unwrap_or(0) > 50, "outlines: {m}");
+    assert!(m["dots"].as_u64().unwrap_or(0) >= min_dots, "dots: {m}");
+    let click = &m["click"];
+    let hits = click["hits"].as_u64().unwrap();
+    assert!(hits > 0 && click["hits"] == click["expected"], "click on a dot: {click}");
+    assert_eq!(click["shown"].as_u64().unwrap(), hits.min(50));
+}
+
 fn marks(v: &Value, label: &str) -> u64 {
     v["marks"][label].as_u64().unwrap_or(0)
 }
@@ -131,6 +143,8 @@ fn seed_article_report_in_chromium() {
     assert!(first.iter().any(|m| m[0] == "Aguelhoc" && m[1] == "LOCATION"));
     assert!(first.iter().any(|m| m[0] == "drones" && m[1] == "WEAPON"));
     assert_eq!(v["search"]["hits"], 1);
+    assert_map(&v, 4);
+    assert!(html.contains("<title>Mali</title>"), "Mali's outline on the map");
     screenshot(&report, dir.path(), "report-seed.png");
 }
 
@@ -155,6 +169,7 @@ fn thousand_document_report_in_chromium() {
     let hits = v["search"]["hits"].as_u64().unwrap();
     assert!(hits > 0 && hits < 1000, "search for {} found {hits}", v["search"]["q"]);
     assert!(dom.contains("page 1 / 20 (1000 of 1000 documents)"));
+    assert_map(&v, 20);
     screenshot(&report, dir.path(), "report-1000.png");
 }
 

@@ -20,6 +20,29 @@ pub enum EvalTask {
     /// {"id","document","reference"[,"barthez_output"]}, next to lead-K and the file's own
     /// `barthez_output` (an abstractive peer), all through the same scorer.
     Summ(SummArgs),
+    /// Geocoding: accuracy@161 km, exact GeoNames-id accuracy on populated places and mean
+    /// error in km of the LOCATION entities' `geo` against a gold JSONL of
+    /// {"id","text","places":[{"start","end","text","kind","lat","lon","geonameid"}]}.
+    Geo(GeoArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GeoArgs {
+    /// Gold JSONL (code-point offsets; see `vigie::eval::geo`).
+    #[arg(long, value_name = "FILE")]
+    pub gold: PathBuf,
+    /// Geocode the gold spans instead of the tagger's LOCATION entities: the geocoder alone,
+    /// with the rest of the document's entities from the pipeline as context.
+    #[arg(long)]
+    pub gold_spans: bool,
+    /// Print every gold place that is not right at 161 km.
+    #[arg(long)]
+    pub errors: bool,
+    /// libtorch threads (with the model).
+    #[arg(short = 'j', long, default_value_t = 2)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub pipeline: super::pipeline_args::PipelineArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -171,6 +194,7 @@ fn pipeline_predictions(a: &NerArgs, gold_text: &str) -> anyhow::Result<String> 
             precision: a.precision,
             vocab: a.vocab,
         }),
+        geo: None,
         ..crate::pipeline::PipelineConfig::fast()
     }
     .build()?;
@@ -250,7 +274,110 @@ pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
         EvalTask::Ner(n) => ner_run(n),
         EvalTask::Mt(m) => mt_run(m),
         EvalTask::Summ(s) => summ_run(s),
+        EvalTask::Geo(g) => geo_run(g),
     }
+}
+
+fn geo_run(a: GeoArgs) -> anyhow::Result<i32> {
+    use crate::doc::{DocId, Document, Label};
+    use crate::eval::geo::{by_kind, read_gold, score, Figures, Outcome, RADIUS_KM};
+    let text = std::fs::read_to_string(&a.gold).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
+    let gold = read_gold(&text).map_err(|e| anyhow::anyhow!("{}: {e}", a.gold.display()))?;
+    if a.pipeline.uses_torch() {
+        tch::set_num_threads(a.threads.max(1) as i32);
+    }
+    let mut cfg = a.pipeline.config()?;
+    cfg.summary = None;
+    let geo = cfg.geo.take().ok_or_else(|| anyhow::anyhow!("eval geo needs the geo stage (drop --no-geo)"))?;
+    let (geocoder, warning) = geo.geocoder(std::sync::Arc::new(cfg.lexicon()?))?;
+    if let Some(w) = warning {
+        eprintln!("vigie: warning: {w}");
+    }
+    let pipeline = cfg.build()?;
+    let started = std::time::Instant::now();
+    let docs: Vec<Document> = gold
+        .iter()
+        .map(|g| Document { id: DocId::Str(g.id.to_string()), text: g.text.clone(), lang: None, meta: Default::default() })
+        .collect();
+    let mut records = Vec::with_capacity(docs.len());
+    for r in pipeline.annotate_batch(docs) {
+        records.push(r.map_err(|e| anyhow::anyhow!("annotating a gold paragraph: {e}"))?);
+    }
+    for (rec, g) in records.iter_mut().zip(&gold) {
+        if a.gold_spans {
+            let predicted: Vec<crate::doc::Entity> = rec.entities.iter().filter(|e| e.label == Label::Location).cloned().collect();
+            rec.entities.retain(|e| e.label != Label::Location && !g.places.iter().any(|p| e.start < p.end && p.start < e.end));
+            use crate::text::offsets::byte_offset;
+            for p in &g.places {
+                let bytes = byte_offset(&rec.text, p.start)..byte_offset(&rec.text, p.end);
+                let canonical = predicted.iter().find(|e| e.start == p.start && e.end == p.end).and_then(|e| e.canonical.clone());
+                rec.entities.push(crate::doc::Entity {
+                    start: p.start,
+                    end: p.end,
+                    start_byte: bytes.start,
+                    end_byte: bytes.end,
+                    text: p.text.clone(),
+                    label: Label::Location,
+                    score: 1.0,
+                    source: crate::doc::Source::Document,
+                    canonical,
+                    geo: None,
+                });
+            }
+            rec.entities.sort_by_key(|e| (e.start, e.end));
+        }
+        geocoder.geocode(&rec.text, &mut rec.entities);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let scored = score(&gold, &records);
+    let f = Figures::of(&scored);
+    println!(
+        "gold: {} paragraphs, {} places ({} populated places with a GeoNames id){}",
+        gold.len(),
+        f.places,
+        f.with_id,
+        if a.gold_spans { "; gold spans geocoded" } else { "" }
+    );
+    println!(
+        "recognised {} ({:.3}) | resolved {} | accuracy@{RADIUS_KM:.0}km {:.3} (recognised: {:.3}) | GeoNames id {:.3} ({}/{}; recognised: {:.3}) | error km mean {:.0} median {:.1}",
+        f.recognised,
+        f.recognised as f64 / f.places.max(1) as f64,
+        f.resolved,
+        f.acc161(),
+        f.acc161_recognised(),
+        f.id_accuracy(),
+        f.same_id,
+        f.with_id,
+        f.id_accuracy_recognised(),
+        f.mean_km,
+        f.median_km
+    );
+    for (kind, k) in by_kind(&scored) {
+        println!(
+            "  {kind:<9} places {:>4} recognised {:>4} accuracy@161km {:.3} (recognised {:.3}) mean km {:.0}",
+            k.places,
+            k.recognised,
+            k.acc161(),
+            k.acc161_recognised(),
+            k.mean_km
+        );
+    }
+    println!("{:.2}s for {} paragraphs (pipeline and geocoding)", secs, gold.len());
+    if a.errors {
+        for s in &scored {
+            let what = match &s.outcome {
+                Outcome::Resolved { km, .. } if *km <= RADIUS_KM => continue,
+                Outcome::Missed => "not recognised".to_string(),
+                Outcome::Unresolved => "geo null".to_string(),
+                Outcome::Resolved { km, name, lat, lon, .. } => format!("{name} ({lat:.2}, {lon:.2}) at {km:.0} km"),
+            };
+            println!(
+                "{}\t{}\t{} [{}] ({:.2}, {:.2})\t{what}",
+                s.doc, s.place.text, s.place.name.as_deref().unwrap_or(""), s.place.kind, s.place.lat, s.place.lon
+            );
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn read_lines(p: &std::path::Path, limit: Option<usize>) -> anyhow::Result<Vec<String>> {
@@ -419,6 +546,7 @@ fn summ_run(a: SummArgs) -> anyhow::Result<i32> {
     let pipeline = PipelineConfig {
         lexicons: None,
         ner,
+        geo: None,
         summary: Some(SummarySettings {
             config: cfg.clone(),
             vectors,

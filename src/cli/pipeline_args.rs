@@ -2,7 +2,7 @@
 //! (`annotate`, `worker`, `eval ner --pipeline`, `eval summ`).
 
 use crate::models::int8::Precision;
-use crate::pipeline::{NerSettings, PipelineConfig, SummarySettings, SummaryVectors};
+use crate::pipeline::{GeoSettings, NerSettings, PipelineConfig, SummarySettings, SummaryVectors};
 use crate::summarize::SummaryConfig;
 use crate::translate::TranslatorKind;
 use std::path::PathBuf;
@@ -44,6 +44,13 @@ pub struct PipelineArgs {
     /// a third of the table; other pieces are read as <unk> and counted in the report) or full.
     #[arg(long, default_value = "latin", value_name = "V")]
     pub ner_vocab: crate::ner::model::VocabPolicy,
+    /// No geocoding: LOCATION entities get no `geo` field.
+    #[arg(long, conflicts_with = "gazetteer")]
+    pub no_geo: bool,
+    /// Gazetteer file for geocoding (default models/geo/gazetteer.tsv, made by scripts/setup.sh
+    /// with `vigie models import-geonames`; without it only the lexicon's places get coordinates).
+    #[arg(long, value_name = "FILE")]
+    pub gazetteer: Option<PathBuf>,
     /// No `summary` (entities only).
     #[arg(long, conflicts_with_all = ["summarize", "summary_sentences"])]
     pub no_summary: bool,
@@ -111,7 +118,8 @@ impl PipelineArgs {
             translator: self.translator,
             marian_model: self.marian_model.clone(),
         });
-        Ok(PipelineConfig { lexicons: self.lexicons.clone(), ner, summary })
+        let geo = (!self.no_geo).then(|| GeoSettings { gazetteer: self.gazetteer.clone() });
+        Ok(PipelineConfig { lexicons: self.lexicons.clone(), ner, geo, summary })
     }
 
     /// Builds the pipeline; warnings (no translator) go to stderr unless `quiet`.

@@ -5,7 +5,11 @@
 //!
 //! * `armed_groups.tsv`  — `id name name_en kind country actor_category aliases`
 //! * `weapons.tsv`       — `id name name_en category aliases`
-//! * `places.tsv`        — `id name name_en kind country aliases`
+//! * `places.tsv`        — `id name name_en kind country aliases lat lon geonameid region`: `lat`,
+//!   `lon` (WGS84 degrees) the place's point, `geonameid` its GeoNames id when it has one,
+//!   `region` (`lat,lon`) the point of the same-named administrative region of a town (used by
+//!   the geocoder after « région de », « province de »…). The four geo columns may be left out
+//!   altogether (a 6-column header): the places then have no coordinates.
 //! * `organisations.tsv` — `id name name_en kind country aliases`: organisations that are **not**
 //!   armed actors (media, NGOs, UN bodies, courts, governments, companies, parties, clubs), label
 //!   ORG; optional in a lexicon folder.
@@ -562,6 +566,13 @@ fn exact_form(s: &str) -> String {
         .to_string()
 }
 
+/// The case- and accent-insensitive form the matcher compares names in (lowercase, no accents,
+/// one apostrophe and one dash, single spaces, trimmed of punctuation): the key of a name in an
+/// index (e.g. the geocoder's). `match_key("  Tombouctou ") == match_key("TOMBOUCTOU")`.
+pub fn match_key(s: &str) -> String {
+    normalize_term(s, false)
+}
+
 /// Normalised form of a term (trimmed of non-alphanumeric chars at both ends).
 fn normalize_term(s: &str, keep_case: bool) -> String {
     normalize(s, keep_case).text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
@@ -596,7 +607,10 @@ impl FileKind {
         match self {
             FileKind::ArmedGroups => &["id", "name", "name_en", "kind", "country", "actor_category", "aliases"],
             FileKind::Weapons => &["id", "name", "name_en", "category", "aliases"],
-            FileKind::Places | FileKind::Organisations => &["id", "name", "name_en", "kind", "country", "aliases"],
+            FileKind::Places => {
+                &["id", "name", "name_en", "kind", "country", "aliases", "lat", "lon", "geonameid", "region"]
+            }
+            FileKind::Organisations => &["id", "name", "name_en", "kind", "country", "aliases"],
         }
     }
     fn label(self) -> Label {
@@ -623,6 +637,45 @@ struct Entry {
     canonical: Canonical,
     actor_category: Option<String>,
     rules: Vec<&'static ContextRule>,
+    /// Coordinates of a place (from the geo columns of `places.tsv`).
+    point: Option<PlacePoint>,
+}
+
+/// Where a lexicon place is: its point, its GeoNames id, and the point of its same-named
+/// administrative region (« région de Kidal » is not the town of Kidal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlacePoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub geonameid: Option<u64>,
+    pub region: Option<(f64, f64)>,
+}
+
+/// Parses `lat`/`lon` columns (and `region`'s `lat,lon`), checking the ranges.
+fn parse_lat_lon(lat: &str, lon: &str) -> Result<(f64, f64), String> {
+    let la: f64 = lat.trim().parse().map_err(|_| format!("bad latitude {lat:?}"))?;
+    let lo: f64 = lon.trim().parse().map_err(|_| format!("bad longitude {lon:?}"))?;
+    if !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo) {
+        return Err(format!("coordinates out of range: {la}, {lo}"));
+    }
+    Ok((la, lo))
+}
+
+/// The geo columns of a `places.tsv` row (`lat lon geonameid region`).
+fn parse_place_point(f: &[&str]) -> Result<PlacePoint, String> {
+    let (lat, lon) = parse_lat_lon(f[0], f[1])?;
+    let geonameid = match f[2].trim() {
+        "" => None,
+        g => Some(g.parse::<u64>().map_err(|_| format!("bad geonameid {g:?}"))?),
+    };
+    let region = match f[3].trim() {
+        "" => None,
+        r => {
+            let (a, b) = r.split_once(',').ok_or_else(|| format!("region must be \"lat,lon\", got {r:?}"))?;
+            Some(parse_lat_lon(a, b)?)
+        }
+    };
+    Ok(PlacePoint { lat, lon, geonameid, region })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -745,7 +798,7 @@ fn parse_file(
     fnv1a64(hash, b"\x1e");
     fnv1a64(hash, kind.file_name().as_bytes());
     let content = content.strip_prefix('\u{FEFF}').unwrap_or(content);
-    let cols = kind.columns();
+    let mut cols = kind.columns();
     let mut header_seen = false;
     let mut count = 0;
     for (idx, raw_line) in content.lines().enumerate() {
@@ -759,8 +812,13 @@ fn parse_file(
         let fields: Vec<&str> = line.split('\t').collect();
         if !header_seen {
             let got: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
-            if got != cols {
+            // places without the geo columns: the first six
+            let short = kind == FileKind::Places && got.len() == 6 && got == cols[..6];
+            if got != cols && !short {
                 return Err(perr(lineno, format!("bad header: expected {:?}, got {:?}", cols, got)));
+            }
+            if short {
+                cols = &cols[..6];
             }
             header_seen = true;
             continue;
@@ -794,7 +852,14 @@ fn parse_file(
                 }
                 (opt(k), None, None, fields[4])
             }
-            FileKind::Places => (opt(fields[3]), opt(fields[4]), None, fields[5]),
+            FileKind::Places => {
+                let k = fields[3].trim();
+                if k.parse::<crate::doc::PlaceKind>().is_err() {
+                    let kinds: Vec<&str> = crate::doc::PlaceKind::ALL.iter().map(|k| k.as_str()).collect();
+                    return Err(perr(lineno, format!("kind {k:?} not one of {kinds:?}")));
+                }
+                (opt(k), opt(fields[4]), None, fields[5])
+            }
             FileKind::Organisations => {
                 let k = fields[3].trim();
                 if !ORGANISATION_KINDS.contains(&k) {
@@ -805,6 +870,11 @@ fn parse_file(
                 }
                 (opt(k), opt(fields[4]), None, fields[5])
             }
+        };
+        let point = if kind == FileKind::Places && cols.len() > 6 {
+            Some(parse_place_point(&fields[6..10]).map_err(|r| perr(lineno, r))?)
+        } else {
+            None
         };
         let entry_idx = entries.len();
         let rules = CONTEXT_RULES
@@ -825,6 +895,7 @@ fn parse_file(
             },
             actor_category,
             rules,
+            point,
         });
         by_id.insert(id.to_string(), entry_idx);
         count += 1;
@@ -1049,6 +1120,11 @@ impl Lexicon {
     /// Canonical record of an id (`ag:fla`, `wp:drone`, `loc:ml-kidal`).
     pub fn get(&self, id: &str) -> Option<(Label, &Canonical)> {
         self.by_id.get(id).map(|&i| (self.entries[i].label, &self.entries[i].canonical))
+    }
+
+    /// Coordinates of a place id (`loc:ml-kidal`), when its file gives them.
+    pub fn place_point(&self, id: &str) -> Option<&PlacePoint> {
+        self.by_id.get(id).and_then(|&i| self.entries[i].point.as_ref())
     }
 
     /// ACLED-style actor category of an armed group id.

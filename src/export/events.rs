@@ -13,16 +13,19 @@
 //! | `actor1`, `actor2` | first and second distinct armed groups in order of first mention (canonical name, else the surface text); not who attacked whom |
 //! | `actor1_kind`, `actor2_kind` | their canonical kind (`state`, `foreign`, `pmc`, `rebel`, `separatist`, `jihadist`, `militia`, `peacekeeping`), empty when unknown |
 //! | `locations` | distinct places mentioned, in order, `; `-separated (canonical names when known) |
+//! | `latitude`, `longitude` | WGS84 point of the most precise place the document names (first town, else first region or area, else first country), from the entities' `geo`; empty when none is resolved |
+//! | `geo_place` | that place's name (`geo.name`) |
+//! | `geo_precision` | ACLED-style: 1 a town, 2 a region, area or natural feature, 3 a country |
 //! | `weapons` | distinct weapons mentioned, same format |
 //! | `summary_en` | the English summary (`summary.en`), empty until summaries exist |
 //! | `n_entities` | number of entity mentions in the document (a rough relevance signal) |
 
 use super::display_name;
-use crate::doc::{Annotated, Entity, Label};
+use crate::doc::{Annotated, Entity, Geo, Label, PlaceKind};
 use std::io::{self, Write};
 
 /// The header line.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 16] = [
     "id",
     "date",
     "source",
@@ -32,6 +35,10 @@ pub const COLUMNS: [&str; 12] = [
     "actor2",
     "actor2_kind",
     "locations",
+    "latitude",
+    "longitude",
+    "geo_place",
+    "geo_precision",
     "weapons",
     "summary_en",
     "n_entities",
@@ -65,6 +72,25 @@ fn field(s: &str) -> String {
     }
 }
 
+/// ACLED-style precision of a place kind: 1 town, 2 region/area/feature, 3 country.
+fn precision(k: PlaceKind) -> u8 {
+    match k {
+        PlaceKind::Town | PlaceKind::Camp => 1,
+        PlaceKind::Region | PlaceKind::Area | PlaceKind::Water | PlaceKind::Feature => 2,
+        PlaceKind::Country | PlaceKind::Territory => 3,
+    }
+}
+
+/// The most precise resolved place of a document (first mentioned among equals).
+fn main_place(doc: &Annotated) -> Option<(&Geo, u8)> {
+    doc.entities
+        .iter()
+        .filter(|e| e.label == Label::Location)
+        .filter_map(|e| e.geo.as_ref()?.as_ref())
+        .map(|g| (g, precision(g.kind)))
+        .min_by_key(|(_, p)| *p)
+}
+
 /// The row of one document.
 pub fn row(doc: &Annotated) -> Vec<String> {
     let actors = distinct(doc, Label::ArmedGroup);
@@ -72,6 +98,8 @@ pub fn row(doc: &Annotated) -> Vec<String> {
     let kind = |i: usize| actors.get(i).and_then(|e| e.canonical.as_ref()?.kind.clone()).unwrap_or_default();
     let names = |l: Label| distinct(doc, l).iter().map(|e| display_name(e)).collect::<Vec<_>>().join("; ");
     let summary_en = doc.summary.as_ref().and_then(|s| s.en.clone()).unwrap_or_default();
+    let place = main_place(doc);
+    let coord = |f: fn(&Geo) -> f64| place.map(|(g, _)| format!("{:.5}", f(g))).unwrap_or_default();
     vec![
         doc.id.to_string(),
         meta(doc, "date"),
@@ -82,6 +110,10 @@ pub fn row(doc: &Annotated) -> Vec<String> {
         actor(1),
         kind(1),
         names(Label::Location),
+        coord(|g| g.lat),
+        coord(|g| g.lon),
+        place.map(|(g, _)| g.name.clone()).unwrap_or_default(),
+        place.map(|(_, p)| p.to_string()).unwrap_or_default(),
         names(Label::Weapon),
         summary_en,
         doc.entities.len().to_string(),

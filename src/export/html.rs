@@ -8,6 +8,9 @@
 //! `textContent`, and the JSON is escaped so that no `<` appears in it: text such as `<script>` is
 //! shown as text.
 //!
+//! A map ([`super::map`]) shows one dot per resolved place; clicking a dot lists the documents
+//! that name that place.
+//!
 //! Opening the page with `#selftest` makes the script write a JSON summary of what it rendered
 //! (highlights per label, errors caught) into `<pre id="selftest">`, for headless-browser tests.
 
@@ -59,8 +62,11 @@ struct DocView<'a> {
     /// Only `http(s)` URLs, shown as links.
     url: String,
     text: &'a str,
-    /// `[start, end, label, canonical name, kind, score]`, code points.
-    ents: Vec<(usize, usize, &'static str, &'a str, &'a str, f32)>,
+    /// `[start, end, label, canonical name, kind, score, place]`, code points; `place` is the
+    /// resolved place of a LOCATION (« Kidal (ML) 18.443, 1.409 »), else empty.
+    ents: Vec<(usize, usize, &'static str, &'a str, &'a str, f32, String)>,
+    /// Keys of the document's resolved places (what a click on the map filters by).
+    places: Vec<String>,
     summary: Option<SummaryView>,
 }
 
@@ -102,6 +108,17 @@ fn doc_view(doc: &Annotated) -> DocView<'_> {
                 c.map_or("", |c| c.name.as_str()),
                 c.and_then(|c| c.kind.as_deref()).unwrap_or(""),
                 e.score,
+                match &e.geo {
+                    Some(Some(g)) => format!(
+                        "{}{} {:.3}, {:.3}",
+                        g.name,
+                        g.country.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                        g.lat,
+                        g.lon
+                    ),
+                    Some(None) => "unresolved".into(),
+                    None => String::new(),
+                },
             )
         })
         .collect();
@@ -113,6 +130,7 @@ fn doc_view(doc: &Annotated) -> DocView<'_> {
         url: if url.starts_with("https://") || url.starts_with("http://") { url } else { String::new() },
         text: &doc.text,
         ents,
+        places: super::doc_places(doc).into_iter().map(|p| p.key).collect(),
         summary: summary_view(doc, doc.text.chars().count()),
     }
 }
@@ -185,6 +203,7 @@ pub fn write_report(docs: &[Annotated], w: &mut dyn Write) -> io::Result<()> {
 <style>{style}</style></head><body>
 <header><h1>vigie report</h1><p>{n} documents, {total} entities, pipeline {version}</p>{legend}</header>
 <section id="overview"><h2>Overview</h2><div class="cards">{overview}</div></section>
+{map}
 <section id="controls"><input id="q" type="search" placeholder="Search text, entity, canonical name or label" aria-label="Search">
 <select id="label" aria-label="Label filter"><option value="">all labels</option>{options}</select>
 <button id="prev" type="button">&lsaquo; prev</button> <span id="pageinfo"></span> <button id="next" type="button">next &rsaquo;</button></section>
@@ -199,6 +218,7 @@ pub fn write_report(docs: &[Annotated], w: &mut dyn Write) -> io::Result<()> {
         version = escape(version),
         legend = legend(&counts),
         overview = overview(docs, &counts),
+        map = super::map::section(docs),
         data = data_json(docs),
     )
 }

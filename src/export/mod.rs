@@ -4,7 +4,8 @@
 //! - [`Format::Html`]: one self-contained report file ([`html`]);
 //! - [`Format::Brat`]: a brat collection, `.txt` + `.ann` per document ([`brat`], with a reader);
 //! - [`Format::Conll`]: token-per-line BIO for NER training and evaluation tools ([`conll`]);
-//! - [`Format::EventsCsv`]: one candidate event row per document for a human coder ([`events`]).
+//! - [`Format::EventsCsv`]: one candidate event row per document for a human coder ([`events`]);
+//! - [`Format::Geojson`]: one GeoJSON `Feature` per resolved place per document ([`geojson`]).
 //!
 //! Input lines are checked before anything is written: each must be a JSON object with the fields
 //! of [`Annotated`], and every entity span must lie in the text and match its `text` (code points
@@ -13,9 +14,11 @@
 pub mod brat;
 pub mod conll;
 pub mod events;
+pub mod geojson;
 pub mod html;
+pub mod map;
 
-use crate::doc::{Annotated, Entity};
+use crate::doc::{Annotated, Entity, Geo, Label};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ pub enum Format {
     Conll,
     /// One candidate event row per document (CSV file).
     EventsCsv,
+    /// GeoJSON FeatureCollection: one point per resolved place per document (one file).
+    Geojson,
 }
 
 /// What went wrong in one input line.
@@ -77,6 +82,37 @@ impl ExportError {
 /// Canonical name of an entity, else its surface text.
 pub fn display_name(e: &Entity) -> &str {
     e.canonical.as_ref().map(|c| c.name.as_str()).unwrap_or(&e.text)
+}
+
+/// A resolved place of a document and its mentions, in order of first mention.
+#[derive(Debug)]
+pub struct DocPlace<'a> {
+    /// `gn:<geonameid>`, or `pt:<name>@<lat>,<lon>` for places without a GeoNames id.
+    pub key: String,
+    pub geo: &'a Geo,
+    pub mentions: Vec<&'a Entity>,
+}
+
+/// The key of a resolved place (same place, same key, across documents).
+pub fn place_key(g: &Geo) -> String {
+    match g.geonameid {
+        Some(id) => format!("gn:{id}"),
+        None => format!("pt:{}@{:.4},{:.4}", g.name, g.lat, g.lon),
+    }
+}
+
+/// The document's LOCATION entities that have coordinates, grouped by place.
+pub fn doc_places(doc: &Annotated) -> Vec<DocPlace<'_>> {
+    let mut out: Vec<DocPlace> = Vec::new();
+    for e in doc.entities.iter().filter(|e| e.label == Label::Location) {
+        let Some(Some(g)) = &e.geo else { continue };
+        let key = place_key(g);
+        match out.iter_mut().find(|p| p.key == key) {
+            Some(p) => p.mentions.push(e),
+            None => out.push(DocPlace { key, geo: g, mentions: vec![e] }),
+        }
+    }
+    out
 }
 
 /// Fields every input line must have, in the order they are checked.
@@ -184,6 +220,7 @@ pub fn export(input: &Path, format: Format, output: &Path) -> Result<usize, Expo
         Format::Html => write_file(output, |w| html::write_report(&docs, w)),
         Format::Conll => write_file(output, |w| conll::write(&docs, w)),
         Format::EventsCsv => write_file(output, |w| events::write(&docs, w)),
+        Format::Geojson => write_file(output, |w| geojson::write(&docs, w).map(|_| ())),
         Format::Brat => brat::write_collection(&docs, output).map_err(ExportError::io(output)),
     }?;
     Ok(docs.len())

@@ -4,7 +4,7 @@
   window.addEventListener("error", function (e) { errors.push(String(e.message)); });
   var PAGE = 50;
   var docs = JSON.parse(document.getElementById("data").textContent);
-  var state = { q: "", label: "", page: 0, hits: docs };
+  var state = { q: "", label: "", place: "", placeName: "", page: 0, hits: docs };
   var main = document.getElementById("docs");
 
   function el(tag, cls, text) {
@@ -14,12 +14,13 @@
     return n;
   }
   function slice(cps, a, b) { return cps.slice(a, b).join(""); }
-  // e = [start, end, label, canonical name, kind, score]
+  // e = [start, end, label, canonical name, kind, score, place]
   function tip(e) {
     var parts = [e[2]];
     if (e[3]) parts.push(e[3]);
     if (e[4]) parts.push(e[4]);
     parts.push("score " + Number(e[5]).toFixed(2));
+    if (e[6]) parts.push(e[6]);
     return parts.join(" · ");
   }
   function highlighted(cps, ents) {
@@ -38,11 +39,11 @@
   function entityTable(cps, ents) {
     var det = el("details"), t = el("table", "ents"), head = el("tr");
     det.appendChild(el("summary", null, ents.length + " entities"));
-    ["text", "label", "canonical", "kind", "score", "offsets"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    ["text", "label", "canonical", "kind", "score", "place", "offsets"].forEach(function (h) { head.appendChild(el("th", null, h)); });
     t.appendChild(head);
     ents.forEach(function (e) {
       var tr = el("tr");
-      [slice(cps, e[0], e[1]), e[2], e[3], e[4], Number(e[5]).toFixed(2), e[0] + ".." + e[1]].forEach(function (c) { tr.appendChild(el("td", null, c)); });
+      [slice(cps, e[0], e[1]), e[2], e[3], e[4], Number(e[5]).toFixed(2), e[6], e[0] + ".." + e[1]].forEach(function (c) { tr.appendChild(el("td", null, c)); });
       t.appendChild(tr);
     });
     det.appendChild(t);
@@ -99,6 +100,7 @@
     var terms = state.q.toLowerCase().split(/\s+/).filter(Boolean);
     state.hits = docs.filter(function (d) {
       if (state.label && !d.ents.some(function (e) { return e[2] === state.label; })) return false;
+      if (state.place && d.places.indexOf(state.place) < 0) return false;
       return terms.every(function (t) { return blob(d).indexOf(t) >= 0; });
     });
     state.page = 0;
@@ -110,6 +112,36 @@
     timer = setTimeout(function () { state.q = ev.target.value; filter(); }, 150);
   });
   document.getElementById("label").addEventListener("change", function (ev) { state.label = ev.target.value; filter(); });
+  // map: a click on a dot keeps the documents naming that place; a second click or ✕ clears it
+  var pf = document.getElementById("placefilter");
+  function setPlace(key, name) {
+    state.place = key;
+    state.placeName = name;
+    document.querySelectorAll("#mapsvg .dot").forEach(function (c) { c.classList.toggle("on", c.getAttribute("data-place") === key && key !== ""); });
+    if (pf) {
+      pf.textContent = "";
+      pf.hidden = !key;
+      if (key) {
+        pf.appendChild(document.createTextNode("Documents naming " + name + " "));
+        var x = el("button", null, "✕ all places");
+        x.type = "button";
+        x.addEventListener("click", function () { setPlace("", ""); });
+        pf.appendChild(x);
+      }
+    }
+    filter();
+  }
+  document.querySelectorAll("#mapsvg .dot").forEach(function (c) {
+    function pick() {
+      var key = c.getAttribute("data-place");
+      var t = c.querySelector("title");
+      setPlace(state.place === key ? "" : key, t ? t.textContent.split(" · ")[0] : key);
+      var top = document.getElementById("controls");
+      if (state.place && top) top.scrollIntoView();
+    }
+    c.addEventListener("click", pick);
+    c.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(); } });
+  });
   document.getElementById("prev").addEventListener("click", function () { state.page -= 1; render(); });
   document.getElementById("next").addEventListener("click", function () { state.page += 1; render(); });
 
@@ -128,6 +160,16 @@
     out.search = { q: probe, hits: state.hits.length };
     state.q = "";
     filter();
+    var dots = document.querySelectorAll("#mapsvg .dot");
+    out.map = { dots: dots.length, outlines: document.querySelectorAll("#mapsvg .land").length };
+    if (dots.length) {
+      dots[0].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      var key = dots[0].getAttribute("data-place");
+      out.map.click = { place: key, hits: state.hits.length,
+        expected: docs.filter(function (d) { return d.places.indexOf(key) >= 0; }).length,
+        shown: main.querySelectorAll("article.doc").length };
+      setPlace("", "");
+    }
     out.errors = errors;
     var pre = document.getElementById("selftest");
     pre.textContent = JSON.stringify(out);

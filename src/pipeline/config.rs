@@ -5,7 +5,7 @@
 
 use super::chain::Pipeline;
 use super::stage::Stage;
-use super::stages::{Resolve, Segment, Tag};
+use super::stages::{Geocode, Resolve, Segment, Tag};
 use super::summary::{SentenceVectors, Summarize, Translate};
 use crate::domain::lexicon::{Lexicon, LexiconError};
 use crate::models::int8::Precision;
@@ -54,9 +54,40 @@ pub struct SummarySettings {
     pub marian_model: Option<PathBuf>,
 }
 
+/// Geocoding of a pipeline ([`crate::geo`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GeoSettings {
+    /// Gazetteer file. `None`: `<models>/geo/gazetteer.tsv` when it exists (else only the
+    /// lexicon's places get coordinates, with a warning); a path given must exist.
+    pub gazetteer: Option<PathBuf>,
+}
+
+impl GeoSettings {
+    /// The geocoder over `lexicon`'s places and the gazetteer these settings name, with a
+    /// warning when the default gazetteer is absent.
+    pub fn geocoder(&self, lexicon: Arc<Lexicon>) -> Result<(crate::geo::Geocoder, Option<String>), BuildError> {
+        let (gazetteer, warning) = match &self.gazetteer {
+            Some(path) => (Some(crate::geo::Gazetteer::shared(path)?), None),
+            None => {
+                let path = crate::geo::gazetteer::default_path();
+                if path.is_file() {
+                    (Some(crate::geo::Gazetteer::shared(&path)?), None)
+                } else {
+                    let w = format!(
+                        "no gazetteer at {} (scripts/setup.sh imports it): only the lexicon's places get coordinates",
+                        path.display()
+                    );
+                    (None, Some(w))
+                }
+            }
+        };
+        Ok((crate::geo::Geocoder::new(lexicon, gazetteer), warning))
+    }
+}
+
 /// What a pipeline runs. `Default` is the full pipeline: lexicons, the NER model in
-/// `models/ner-fr`, summaries from the NER encoder's pass, English by the best translator
-/// available. [`PipelineConfig::fast`] is lexicons only.
+/// `models/ner-fr`, geocoding, summaries from the NER encoder's pass, English by the best
+/// translator available. [`PipelineConfig::fast`] is lexicons and geocoding.
 ///
 /// ```
 /// let fast = vigie::pipeline::PipelineConfig::fast().build().unwrap();
@@ -68,6 +99,8 @@ pub struct PipelineConfig {
     /// Lexicon folder (default: the built-in copy of `models/lexicons`).
     pub lexicons: Option<PathBuf>,
     pub ner: Option<NerSettings>,
+    /// Coordinates for LOCATION entities (`None`: no geo stage, no `geo` field).
+    pub geo: Option<GeoSettings>,
     pub summary: Option<SummarySettings>,
 }
 
@@ -82,6 +115,7 @@ impl Default for PipelineConfig {
                 precision: Precision::Auto,
                 vocab: Default::default(),
             }),
+            geo: Some(GeoSettings::default()),
             summary: Some(SummarySettings {
                 config: SummaryConfig::default(),
                 vectors: SummaryVectors::NerEncoder { lexical: DEFAULT_LEXICAL_WEIGHT },
@@ -124,6 +158,8 @@ pub enum BuildError {
     Translator(#[from] crate::translate::TranslateError),
     #[error("summary vectors from the NER encoder need a NER model (or E5 vectors for the summary)")]
     NoNerForVectors,
+    #[error("gazetteer")]
+    Gazetteer(#[from] crate::geo::GazetteerError),
 }
 
 /// A built pipeline with what the builder noticed (e.g. no translator available).
@@ -133,9 +169,17 @@ pub struct Built {
 }
 
 impl PipelineConfig {
-    /// Lexicons only: no model, no summary (fast, torch-free work).
+    /// Lexicons and geocoding: no model, no summary (fast, torch-free work).
     pub fn fast() -> PipelineConfig {
-        PipelineConfig { lexicons: None, ner: None, summary: None }
+        PipelineConfig { lexicons: None, ner: None, geo: Some(GeoSettings::default()), summary: None }
+    }
+
+    /// The lexicons these settings name.
+    pub fn lexicon(&self) -> Result<Lexicon, BuildError> {
+        Ok(match &self.lexicons {
+            Some(d) => Lexicon::load_dir(d)?,
+            None => Lexicon::builtin()?,
+        })
     }
 
     /// Builds the pipeline (loads lexicons and models).
@@ -146,11 +190,8 @@ impl PipelineConfig {
     /// [`build`](Self::build), also returning warnings for the user (no translator found).
     pub fn build_with_warnings(&self) -> Result<Built, BuildError> {
         let mut warnings = Vec::new();
-        let lex = match &self.lexicons {
-            Some(d) => Lexicon::load_dir(d)?,
-            None => Lexicon::builtin()?,
-        };
-        let mut taggers: Vec<Arc<dyn EntityTagger>> = vec![Arc::new(LexiconTagger::new(Arc::new(lex)))];
+        let lex = Arc::new(self.lexicon()?);
+        let mut taggers: Vec<Arc<dyn EntityTagger>> = vec![Arc::new(LexiconTagger::new(lex.clone()))];
         if let Some(n) = &self.ner {
             let model = crate::ner::model::NerModel::load_opts(&n.model, n.base.as_deref(), n.precision, n.vocab)?;
             taggers.push(Arc::new(crate::ner::model::ModelTagger::new(model)));
@@ -187,6 +228,11 @@ impl PipelineConfig {
             }
         }
         let mut stages: Vec<Arc<dyn Stage>> = vec![Arc::new(Segment), Arc::new(tag), Arc::new(Resolve)];
+        if let Some(g) = &self.geo {
+            let (geocoder, warning) = g.geocoder(lex)?;
+            warnings.extend(warning);
+            stages.push(Arc::new(Geocode::new(geocoder)));
+        }
         stages.extend(after);
         Ok(Built { pipeline: Pipeline::from_stages(stages), warnings })
     }

@@ -2,7 +2,7 @@
 //! [`PipelineConfig`], and the streaming, parallel, resumable executor [`run`].
 //!
 //! ```text
-//! Source (files, stdin, NATS) → Segment → Tag (lexicons, model) → Resolve → [Summarize → Translate] → Sink
+//! Source (files, stdin, NATS) → Segment → Tag (lexicons, model) → Resolve → [Geo] → [Summarize → Translate] → Sink
 //! ```
 
 pub mod batcher;
@@ -16,7 +16,7 @@ pub mod summary;
 
 pub use chain::Pipeline;
 pub use config::{
-    default_models_dir, BuildError, Built, NerSettings, PipelineConfig, SummarySettings, SummaryVectors,
+    default_models_dir, BuildError, Built, GeoSettings, NerSettings, PipelineConfig, SummarySettings, SummaryVectors,
     DEFAULT_LEXICAL_WEIGHT,
 };
 pub use run::{run, RunError, RunOptions, RunSummary};

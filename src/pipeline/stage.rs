@@ -1,8 +1,8 @@
 //! The [`Stage`] trait and the [`Item`] a document becomes while it moves through the stages.
 //!
-//! A pipeline is `Segment → Tag → Resolve → [Summarize → Translate]` (see
-//! [`PipelineConfig`](super::PipelineConfig)); later stages (geocoding, events) implement the
-//! same trait and slot in after `Resolve`. Every stage gets a whole chunk of documents at once, so
+//! A pipeline is `Segment → Tag → Resolve → [Geo] → [Summarize → Translate]` (see
+//! [`PipelineConfig`](super::PipelineConfig)); later stages (events) implement the same trait and
+//! slot in after `Resolve`. Every stage gets a whole chunk of documents at once, so
 //! a model can batch across documents, and the rayon pool is there for per-document work.
 
 use crate::doc::{Annotated, Document, PipelineInfo};
@@ -69,9 +69,11 @@ pub enum StageKind {
     Segment,
     Tag,
     Resolve,
+    /// Coordinates of places.
+    Geo,
     Summarize,
     Translate,
-    /// Any later stage (geocoding, events, ...).
+    /// Any later stage (events, ...).
     Other,
 }
 

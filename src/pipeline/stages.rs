@@ -180,6 +180,38 @@ impl Stage for Resolve {
     }
 }
 
+/// Coordinates for LOCATION entities ([`crate::geo::Geocoder`]): `entities[].geo`.
+pub struct Geocode {
+    geocoder: crate::geo::Geocoder,
+}
+
+impl Geocode {
+    pub fn new(geocoder: crate::geo::Geocoder) -> Geocode {
+        Geocode { geocoder }
+    }
+}
+
+impl Stage for Geocode {
+    fn name(&self) -> &'static str {
+        "geo"
+    }
+
+    fn kind(&self) -> StageKind {
+        StageKind::Geo
+    }
+
+    fn describe(&self) -> Vec<(String, serde_json::Value)> {
+        vec![("geo".into(), self.geocoder.describe())]
+    }
+
+    fn run(&self, slots: &mut [Slot]) -> Result<(), AnnotateError> {
+        slots.par_iter_mut().filter_map(|s| s.as_mut().ok()).for_each(|item| {
+            self.geocoder.geocode(&item.record.text, &mut item.record.entities);
+        });
+        Ok(())
+    }
+}
+
 /// Byte spans → entities with code-point offsets; drops spans that are empty, out of range or
 /// not on char boundaries (a tagger bug must not produce wrong offsets).
 pub fn to_entities(text: &str, idx: &CharIndex, spans: Vec<Span>) -> Vec<Entity> {
@@ -203,6 +235,7 @@ pub fn to_entities(text: &str, idx: &CharIndex, spans: Vec<Span>) -> Vec<Entity>
                 score: s.score,
                 source: s.source,
                 canonical: s.canonical,
+                geo: None,
             }
         })
         .collect()
