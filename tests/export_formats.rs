@@ -135,12 +135,17 @@ fn events_csv_has_candidate_rows() {
     let lines: Vec<&str> = body.lines().collect();
     assert_eq!(
         lines[0],
-        "id,date,source,url,actor1,actor1_kind,actor2,actor2_kind,locations,weapons,summary_en,n_entities"
+        "id,date,source,url,actor1,actor1_kind,actor2,actor2_kind,locations,latitude,longitude,geo_place,geo_precision,weapons,summary_en,n_entities"
     );
     assert_eq!(lines.len(), 34);
     let row = lines[1];
-    assert!(row.starts_with("a 1,2025-06-13,rfi,https://x.invalid/a,Front de libération de l'Azawad,separatist,Forces armées maliennes,state,Kidal,"), "{row}");
-    assert!(lines[3].starts_with("c,,,,,,,,,,,0"), "{}", lines[3]);
+    assert!(row.starts_with("a 1,2025-06-13,rfi,https://x.invalid/a,Front de libération de l'Azawad,separatist,Forces armées maliennes,state,Kidal,18.44"), "{row}");
+    // Kidal's coordinates (town: precision 1)
+    let cells: Vec<&str> = row.split(',').collect();
+    let (lat, lon): (f64, f64) = (cells[9].parse().unwrap(), cells[10].parse().unwrap());
+    assert!(vigie::geo::distance_km((lat, lon), (18.44, 1.41)) < 5.0, "{row}");
+    assert_eq!((cells[11], cells[12]), ("Kidal", "1"));
+    assert!(lines[3].starts_with("c,,,,,,,,,,,,,,,0"), "{}", lines[3]);
 }
 
 #[test]
@@ -162,7 +167,7 @@ fn bad_inputs_give_clear_errors_and_no_output() {
     ];
     for (i, (content, want)) in cases.iter().enumerate() {
         let input = write(dir.path(), &format!("bad{i}.jsonl"), content);
-        for format in ["html", "conll", "events-csv", "brat"] {
+        for format in ["html", "conll", "events-csv", "brat", "geojson"] {
             let out = dir.path().join(format!("out{i}.{format}"));
             let o = export(&input, format, &out);
             let stderr = String::from_utf8_lossy(&o.stderr);

@@ -25,6 +25,13 @@ pub struct BenchArgs {
     /// Seed of the corpus generator.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// No geo stage (the lexicon pipeline without coordinates).
+    #[arg(long, conflicts_with = "compare_geo")]
+    pub no_geo: bool,
+    /// Run the corpus with and without the geo stage, alternating, N times each, and print the
+    /// best wall time of each and their ratio (the geo stage's cost, measured in one run).
+    #[arg(long, value_name = "N")]
+    pub compare_geo: Option<usize>,
 }
 
 fn rss_now() -> u64 {
@@ -72,7 +79,37 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     drop(w);
     eprintln!("bench: generated {n} documents, {:.1} MB in {:.1}s", bytes as f64 / 1e6, t0.elapsed().as_secs_f64());
 
-    let annotator = pipeline::default_annotator(None)?;
+    if let Some(rounds) = a.compare_geo {
+        let with = pipeline::PipelineConfig::fast().build()?;
+        let without = pipeline::PipelineConfig { geo: None, ..pipeline::PipelineConfig::fast() }.build()?;
+        let opts = RunOptions {
+            inputs: vec![corpus.clone()],
+            output: Some(out.clone()),
+            threads: a.threads.unwrap_or(RunOptions::default().threads),
+            ..RunOptions::default()
+        };
+        let (mut best_with, mut best_without) = (f64::MAX, f64::MAX);
+        let mut places = 0u64;
+        for round in 0..rounds.max(1) {
+            for (name, p, best) in [("without geo", &without, &mut best_without), ("with geo", &with, &mut best_with)] {
+                let _ = std::fs::remove_file(&out);
+                let t = Instant::now();
+                let summary = pipeline::run(&opts, p, &AtomicBool::new(false))?;
+                let wall = t.elapsed().as_secs_f64();
+                *best = best.min(wall);
+                places = summary.stats.entities.get(&crate::doc::Label::Location).copied().unwrap_or(places);
+                println!("bench: round {} {name}: wall={wall:.2}s docs_per_s={:.0}", round + 1, n as f64 / wall);
+            }
+        }
+        println!(
+            "bench: {n} documents, {places} LOCATION mentions; best wall without geo {best_without:.2}s, with geo {best_with:.2}s; with/without = {:.3} ({:+.1}%)",
+            best_with / best_without,
+            (best_with / best_without - 1.0) * 100.0
+        );
+        return Ok(super::exit::OK);
+    }
+    let annotator =
+        if a.no_geo { pipeline::PipelineConfig { geo: None, ..pipeline::PipelineConfig::fast() }.build()? } else { pipeline::default_annotator(None)? };
     let defaults = RunOptions::default();
     let opts = RunOptions {
         inputs: vec![corpus.clone()],

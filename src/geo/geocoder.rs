@@ -24,7 +24,7 @@
 //!   point to is no candidate for a region.
 //!
 //! The confidence is `0.5 · min(1, best / 0.8) + 0.5 · (1 − second / best)`. A mention whose
-//! best candidate scores below 0.3 (a hamlet, or a small town abroad with nothing in the
+//! best candidate scores below 0.35 (a hamlet, or a small town abroad with nothing in the
 //! document pointing to its country) or that has no candidate gets `geo: null`. A document gives
 //! every mention of the same name (and region cue) the same place.
 
@@ -39,7 +39,7 @@ use std::sync::Arc;
 pub const GEOCODER_VERSION: &str = "vigie-geo-1";
 
 /// Below this score a mention stays unresolved.
-const MIN_SCORE: f32 = 0.3;
+const MIN_SCORE: f32 = 0.35;
 /// Prior of a lexicon place.
 const LEXICON_PRIOR: f32 = 0.6;
 /// Population from which a city is known abroad.
