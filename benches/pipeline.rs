@@ -17,6 +17,44 @@ fn stages(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("segment", |b| b.iter(|| paras.iter().map(|p| segment(black_box(p)).len()).sum::<usize>()));
     g.bench_function("lexicon.find", |b| b.iter(|| paras.iter().map(|p| lex.find(black_box(p)).len()).sum::<usize>()));
+    // the geo stage alone: documents annotated without it, then geocoded
+    let no_geo = vigie::pipeline::PipelineConfig { geo: None, ..vigie::pipeline::PipelineConfig::fast() }
+        .build()
+        .expect("pipeline");
+    let annotated: Vec<vigie::doc::Annotated> = paras
+        .iter()
+        .map(|p| {
+            no_geo
+                .annotate(Document {
+                    id: DocId::Str("x".into()),
+                    text: p.clone(),
+                    lang: None,
+                    meta: Default::default(),
+                })
+                .expect("annotate")
+        })
+        .collect();
+    let (geocoder, _) = vigie::pipeline::GeoSettings::default()
+        .geocoder(std::sync::Arc::new(Lexicon::builtin().expect("lexicons")))
+        .expect("geocoder");
+    g.bench_function("geocode", |b| {
+        b.iter(|| {
+            annotated
+                .iter()
+                .map(|a| {
+                    let mut ents = a.entities.clone();
+                    geocoder.geocode(black_box(&a.text), &mut ents);
+                    ents.len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("clone entities (baseline of geocode)", |b| {
+        b.iter(|| annotated.iter().map(|a| black_box(a.entities.clone()).len()).sum::<usize>())
+    });
+    g.bench_function("encode without geo", |b| {
+        b.iter(|| annotated.iter().map(|a| vigie::emit::encode_jsonl(black_box(a)).len()).sum::<usize>())
+    });
     g.bench_function("annotate+encode", |b| {
         b.iter(|| {
             paras

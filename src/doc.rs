@@ -160,10 +160,7 @@ impl PlaceKind {
 impl std::str::FromStr for PlaceKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PlaceKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| format!("unknown place kind {s:?}"))
+        PlaceKind::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or_else(|| format!("unknown place kind {s:?}"))
     }
 }
 

@@ -34,7 +34,8 @@ fn gold_sets_are_well_formed() {
         let docs = read_gold(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let places: usize = docs.iter().map(|d| d.places.len()).sum();
         assert!(places >= min, "{name}: {places} places");
-        let kinds: std::collections::BTreeSet<&str> = docs.iter().flat_map(|d| &d.places).map(|p| p.kind.as_str()).collect();
+        let kinds: std::collections::BTreeSet<&str> =
+            docs.iter().flat_map(|d| &d.places).map(|p| p.kind.as_str()).collect();
         for k in ["town", "region", "country"] {
             assert!(kinds.contains(k), "{name}: no {k}");
         }
@@ -86,7 +87,9 @@ fn annotate_gives_places_coordinates_and_geojson() {
     ok(&run(&["annotate", "--fast", "--quiet", input.to_str().unwrap(), "-o", out.to_str().unwrap()]));
     let recs = check_output(&std::fs::read_to_string(&out).unwrap());
     let place = |r: &Value, text: &str| -> Value {
-        r["entities"].as_array().unwrap().iter().find(|e| e["text"] == text).unwrap_or_else(|| panic!("{text} in {r}"))["geo"].clone()
+        r["entities"].as_array().unwrap().iter().find(|e| e["text"] == text).unwrap_or_else(|| panic!("{text} in {r}"))
+            ["geo"]
+            .clone()
     };
     // every LOCATION has a geo field; other labels none
     for r in &recs {
@@ -138,7 +141,10 @@ fn annotate_gives_places_coordinates_and_geojson() {
     assert_eq!((c[0].as_f64(), c[1].as_f64()), (kidal["lon"].as_f64(), kidal["lat"].as_f64()), "[lon, lat] order");
     let gao = feats.iter().find(|f| f["properties"]["doc_id"] == "ml" && f["properties"]["text"] == "Gao").unwrap();
     assert_eq!(gao["properties"]["mentions"], 1);
-    assert_eq!(feats.iter().filter(|f| f["properties"]["doc_id"] == "bf").next().unwrap()["properties"]["date"], "2025-03-02");
+    assert_eq!(
+        feats.iter().filter(|f| f["properties"]["doc_id"] == "bf").next().unwrap()["properties"]["date"],
+        "2025-03-02"
+    );
 }
 
 /// The parts of RFC 7946 a consumer relies on.
@@ -162,12 +168,20 @@ fn eval_geo_and_import_refuse_bad_input() {
     let bad = write(dir.path(), "bad.jsonl", "{\"id\": 1, \"text\": \"à Gao\", \"places\": [{\"start\": 2, \"end\": 4, \"text\": \"Gao\", \"kind\": \"town\", \"lat\": 1, \"lon\": 1}]}\n");
     let o = run(&["eval", "geo", "--fast", "--gold", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("line 1: text[2..4] is \"Ga\""), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("line 1: text[2..4] is \"Ga\""),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let notwheel = write(dir.path(), "x.whl", "not a zip");
     let out = dir.path().join("g.tsv");
     let o = run(&["models", "import-geonames", notwheel.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not GeoNames cities JSON"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not GeoNames cities JSON"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!out.exists());
     let o = run(&["annotate", "--fast", "--gazetteer", out.to_str().unwrap(), "-"]);
     assert_eq!(o.status.code(), Some(1), "a gazetteer named but absent is an error");

@@ -72,6 +72,18 @@ pub fn run(_a: DoctorArgs) -> anyhow::Result<i32> {
             println!("lexicons: FAILED: {e}")
         }
     }
+    let gz = crate::geo::gazetteer::default_path();
+    if gz.is_file() {
+        match crate::geo::Gazetteer::load(&gz) {
+            Ok(g) => println!("gazetteer: ok ({} GeoNames places, {})", g.len(), gz.display()),
+            Err(e) => println!("gazetteer: FAILED: {e} (scripts/setup.sh imports it again)"),
+        }
+    } else {
+        println!(
+            "gazetteer: absent ({}; scripts/setup.sh imports it): only the lexicon's places get coordinates",
+            gz.display()
+        );
+    }
     match apertium_check() {
         Ok(s) => println!("apertium: {s}"),
         Err(e) => println!("apertium: unavailable: {e}"),

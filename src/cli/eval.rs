@@ -297,7 +297,12 @@ fn geo_run(a: GeoArgs) -> anyhow::Result<i32> {
     let started = std::time::Instant::now();
     let docs: Vec<Document> = gold
         .iter()
-        .map(|g| Document { id: DocId::Str(g.id.to_string()), text: g.text.clone(), lang: None, meta: Default::default() })
+        .map(|g| Document {
+            id: DocId::Str(g.id.to_string()),
+            text: g.text.clone(),
+            lang: None,
+            meta: Default::default(),
+        })
         .collect();
     let mut records = Vec::with_capacity(docs.len());
     for r in pipeline.annotate_batch(docs) {
@@ -305,12 +310,15 @@ fn geo_run(a: GeoArgs) -> anyhow::Result<i32> {
     }
     for (rec, g) in records.iter_mut().zip(&gold) {
         if a.gold_spans {
-            let predicted: Vec<crate::doc::Entity> = rec.entities.iter().filter(|e| e.label == Label::Location).cloned().collect();
-            rec.entities.retain(|e| e.label != Label::Location && !g.places.iter().any(|p| e.start < p.end && p.start < e.end));
+            let predicted: Vec<crate::doc::Entity> =
+                rec.entities.iter().filter(|e| e.label == Label::Location).cloned().collect();
+            rec.entities
+                .retain(|e| e.label != Label::Location && !g.places.iter().any(|p| e.start < p.end && p.start < e.end));
             use crate::text::offsets::byte_offset;
             for p in &g.places {
                 let bytes = byte_offset(&rec.text, p.start)..byte_offset(&rec.text, p.end);
-                let canonical = predicted.iter().find(|e| e.start == p.start && e.end == p.end).and_then(|e| e.canonical.clone());
+                let canonical =
+                    predicted.iter().find(|e| e.start == p.start && e.end == p.end).and_then(|e| e.canonical.clone());
                 rec.entities.push(crate::doc::Entity {
                     start: p.start,
                     end: p.end,
@@ -373,7 +381,12 @@ fn geo_run(a: GeoArgs) -> anyhow::Result<i32> {
             };
             println!(
                 "{}\t{}\t{} [{}] ({:.2}, {:.2})\t{what}",
-                s.doc, s.place.text, s.place.name.as_deref().unwrap_or(""), s.place.kind, s.place.lat, s.place.lon
+                s.doc,
+                s.place.text,
+                s.place.name.as_deref().unwrap_or(""),
+                s.place.kind,
+                s.place.lat,
+                s.place.lon
             );
         }
     }

@@ -53,7 +53,10 @@ pub fn read_gold(content: &str) -> Result<Vec<GoldDoc>, String> {
         let chars: Vec<char> = d.text.chars().collect();
         for p in &d.places {
             if p.start >= p.end || p.end > chars.len() {
-                return Err(format!("line {n}: place {:?} has offsets {}..{} outside the text", p.text, p.start, p.end));
+                return Err(format!(
+                    "line {n}: place {:?} has offsets {}..{} outside the text",
+                    p.text, p.start, p.end
+                ));
             }
             let got: String = chars[p.start..p.end].iter().collect();
             if got != p.text {
@@ -89,7 +92,9 @@ pub struct Scored {
 
 fn find<'a>(entities: &'a [Entity], p: &GoldPlace) -> Option<&'a Entity> {
     let locs = || entities.iter().filter(|e| e.label == Label::Location);
-    locs().find(|e| e.start == p.start && e.end == p.end).or_else(|| locs().find(|e| e.start < p.end && p.start < e.end))
+    locs()
+        .find(|e| e.start == p.start && e.end == p.end)
+        .or_else(|| locs().find(|e| e.start < p.end && p.start < e.end))
 }
 
 /// Scores each gold place against the annotated record of its paragraph (same order).
@@ -241,22 +246,24 @@ mod tests {
     #[test]
     fn scores_end_to_end_and_recognised() {
         let text = "A Gao, Kidal, Pama et Tessit.";
-        let gold = read_gold(&format!(
-            r#"{{"id": "d", "text": "{text}", "places": [
+        let gold = read_gold(
+            &format!(
+                r#"{{"id": "d", "text": "{text}", "places": [
               {{"start": 2, "end": 5, "text": "Gao", "kind": "town", "lat": 16.27, "lon": -0.04, "geonameid": 1}},
               {{"start": 7, "end": 12, "text": "Kidal", "kind": "region", "lat": 19.5, "lon": 1.2, "geonameid": null}},
               {{"start": 14, "end": 18, "text": "Pama", "kind": "town", "lat": 11.25, "lon": 0.7, "geonameid": 3}},
               {{"start": 22, "end": 28, "text": "Tessit", "kind": "town", "lat": 15.0, "lon": 0.9, "geonameid": 4}}]}}"#
+            )
+            .replace('\n', ""),
         )
-        .replace('\n', ""))
         .unwrap();
         let pred = record(
             text,
             vec![
-                loc(2, 5, Some((16.27, -0.04, Some(1)))),   // right, same id
-                loc(7, 12, Some((18.44, 1.41, Some(2)))),   // town for the region: 118 km, within
-                loc(14, 18, Some((47.9, 14.0, Some(9)))),   // Austria: wrong
-                                                            // Tessit missed
+                loc(2, 5, Some((16.27, -0.04, Some(1)))), // right, same id
+                loc(7, 12, Some((18.44, 1.41, Some(2)))), // town for the region: 118 km, within
+                loc(14, 18, Some((47.9, 14.0, Some(9)))), // Austria: wrong
+                                                          // Tessit missed
             ],
         );
         let s = score(&gold, &[pred]);

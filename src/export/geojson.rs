@@ -69,7 +69,8 @@ pub fn write(docs: &[Annotated], w: &mut dyn Write) -> io::Result<(usize, usize)
     let mut unresolved = 0;
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     for d in docs {
-        unresolved += d.entities.iter().filter(|e| e.label == Label::Location && !matches!(e.geo, Some(Some(_)))).count();
+        unresolved +=
+            d.entities.iter().filter(|e| e.label == Label::Location && !matches!(e.geo, Some(Some(_)))).count();
         for f in features(d) {
             if n > 0 {
                 w.write_all(b",\n")?;

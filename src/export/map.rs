@@ -69,7 +69,8 @@ pub fn section(docs: &[Annotated]) -> String {
         return "<section id=\"map\"><h2>Map</h2><p class=meta>No place with coordinates (geocoding off, or no LOCATION resolved).</p></section>".into();
     }
     let max = places.iter().map(|p| p.mentions).max().unwrap_or(1) as f64;
-    let inside: Vec<(&MapPlace, (f64, f64))> = places.iter().filter_map(|p| Some((p, project(p.lat, p.lon)?))).collect();
+    let inside: Vec<(&MapPlace, (f64, f64))> =
+        places.iter().filter_map(|p| Some((p, project(p.lat, p.lon)?))).collect();
     let outside = places.len() - inside.len();
     let (w, h) = ((LON1 - LON0) * K, (LAT1 - LAT0) * K);
     // the view: the dots' bounding box, padded, at least a quarter of the map wide, same shape

@@ -235,7 +235,10 @@ fn read_cities(path: &Path) -> Result<Vec<u8>, GazetteerError> {
             Err(e) => return Err(zerr(e)),
         };
         if entry.size() > MAX_JSON_BYTES {
-            return Err(GazetteerError::Zip { path: path.to_path_buf(), msg: format!("{CITIES_ENTRY} claims {} bytes", entry.size()) });
+            return Err(GazetteerError::Zip {
+                path: path.to_path_buf(),
+                msg: format!("{CITIES_ENTRY} claims {} bytes", entry.size()),
+            });
         }
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         (&mut entry).take(MAX_JSON_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
@@ -289,7 +292,13 @@ pub fn import(src: &Path, out: &Path, if_stale: bool) -> Result<ImportSummary, G
     let sha: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     if if_stale && stamp_of(out) == Some((GAZETTEER_VERSION.to_string(), sha.clone())) {
         let g = Gazetteer::load(out)?;
-        return Ok(ImportSummary { out: out.to_path_buf(), source_sha256: sha, places: g.len(), keys: g.index.len(), written: false });
+        return Ok(ImportSummary {
+            out: out.to_path_buf(),
+            source_sha256: sha,
+            places: g.len(),
+            keys: g.index.len(),
+            written: false,
+        });
     }
     let jerr = |e: serde_json::Error| GazetteerError::Json { path: src.to_path_buf(), msg: e.to_string() };
     let raw: HashMap<String, RawCity> = serde_json::from_slice(&bytes).map_err(jerr)?;
@@ -301,7 +310,8 @@ pub fn import(src: &Path, out: &Path, if_stale: bool) -> Result<ImportSummary, G
     let mut kept = 0;
     for c in &cities {
         let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-        if c.countrycode.len() != 2 || !(-90.0..=90.0).contains(&c.latitude) || !(-180.0..=180.0).contains(&c.longitude) {
+        if c.countrycode.len() != 2 || !(-90.0..=90.0).contains(&c.latitude) || !(-180.0..=180.0).contains(&c.longitude)
+        {
             continue;
         }
         let mut keys: Vec<String> = std::iter::once(c.name.as_str())
@@ -396,7 +406,8 @@ mod tests {
         assert!(matches!(import(dir.path(), &out, false), Err(GazetteerError::NoCities { .. })));
         fs::write(&out, "hello\n").unwrap();
         assert!(Gazetteer::load(&out).unwrap_err().to_string().contains("not a vigie gazetteer"));
-        fs::write(&out, format!("{STAMP_PREFIX}{GAZETTEER_VERSION}\tsha256=x\n{HEADER}\n1\tA\t95\t0\tML\t0\ta\n")).unwrap();
+        fs::write(&out, format!("{STAMP_PREFIX}{GAZETTEER_VERSION}\tsha256=x\n{HEADER}\n1\tA\t95\t0\tML\t0\ta\n"))
+            .unwrap();
         assert!(Gazetteer::load(&out).unwrap_err().to_string().contains(":3: coordinates out of range"));
         fs::write(&out, format!("{STAMP_PREFIX}99\tsha256=x\n{HEADER}\n")).unwrap();
         assert!(Gazetteer::load(&out).unwrap_err().to_string().contains("import it again"));
